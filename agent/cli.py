@@ -1,0 +1,308 @@
+"""`remiss`: the command line of Remissagenten (Swedish for the user, English in the code)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from agent.config import Settings, get_settings
+from agent.index.build import BuildOptions, BuildReport, build_index
+from agent.index.search import Filters, Searcher
+from agent.index.status import index_status
+from agent.index.store import IndexError_, IndexLayout
+from agent.sources.references import law_id_for_name
+
+app = typer.Typer(
+    help="Remissagenten: utkast till förvaltningens synpunkter på remisser, förankrade i lag och "
+    "tidigare remissvar. Allt körs lokalt som standard.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+index_app = typer.Typer(help="Bygg, utöka och kontrollera sökindexet.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]Fel:[/] {message}")
+    return typer.Exit(code)
+
+
+class RichProgress:
+    """Build progress as rich progress bars on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: int | None = None
+
+    def stage(self, description: str, total: int | None = None) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, completed=self._progress.tasks[-1].total or 1, total=None)
+            self._progress.stop_task(self._task)
+        self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, n)
+
+
+def _run_build(settings: Settings, options: BuildOptions, force: bool, as_json: bool) -> BuildReport:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=as_json or not console.is_terminal,
+    )
+    try:
+        with progress:
+            report = build_index(settings, options, progress=RichProgress(progress), force=force)
+    except IndexError_ as exc:
+        raise fail(str(exc)) from exc
+    for err in report.errors:
+        console.print(f"[yellow]Hoppade över[/] {err.path}: {err.reason}")
+    for path in report.kept_from_previous:
+        console.print(f"[yellow]Behöll tidigare indexerad version av[/] {path}")
+    if as_json:
+        out.print_json(
+            data={
+                "changed": report.changed,
+                "build_id": report.build_id,
+                "count": report.count,
+                "embedded": report.embedded,
+                "seconds": round(report.seconds, 2),
+                "errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
+                "kept_from_previous": report.kept_from_previous,
+            }
+        )
+    elif report.changed:
+        console.print(
+            f"[green]Klart:[/] {report.count} dokument indexerade ({report.embedded} nya embeddings) "
+            f"på {report.seconds:.1f} s."
+        )
+    else:
+        console.print(f"Indexet är redan aktuellt ({report.count} dokument). Inget ändrades.")
+    return report
+
+
+@index_app.command("build")
+def index_build(
+    sfs: Annotated[
+        str,
+        typer.Option(
+            help="Ta med fler författningar ur SFS-arkivet: none, instructions (myndigheternas "
+            "instruktionsförordningar), current (alla gällande), all (även upphävda)."
+        ),
+    ] = "",
+    sfs_limit: Annotated[int, typer.Option(help="Högst så många författningar ur arkivet (0 = alla)")] = -1,
+    dense: Annotated[
+        bool, typer.Option("--dense/--no-dense", help="Semantisk sökning (embeddings) utöver BM25")
+    ] = True,
+    force: Annotated[bool, typer.Option(help="Bygg om även om inget har ändrats")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON")] = False,
+) -> None:
+    """Bygg sökindexet över lagarna och tidigare remissvar (och egna dokument som lagts till).
+
+    Första gången tar det några minuter (embeddings beräknas lokalt); därefter byggs bara det
+    som ändrats. Ett avbrutet bygge lämnar det tidigare indexet orört.
+    """
+    settings = get_settings()
+    options = BuildOptions.load(IndexLayout(settings))
+    if sfs:
+        if sfs not in ("none", "instructions", "current", "all"):
+            raise fail("--sfs ska vara none, instructions, current eller all.", 2)
+        options.sfs = sfs  # type: ignore[assignment]
+    if sfs_limit >= 0:
+        options.sfs_limit = sfs_limit
+    options.dense = dense
+    _run_build(settings, options, force, as_json)
+
+
+@index_app.command("add")
+def index_add(
+    paths: Annotated[list[Path], typer.Argument(help="PDF-, text- eller Markdown-filer eller mappar")],
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON")] = False,
+) -> None:
+    """Lägg till egna dokument (t.ex. tidigare remissvar som PDF) i indexet.
+
+    Filer som inte går att läsa (krypterade, skannade utan textlager, trasiga) rapporteras med
+    namn och skäl och hoppas över; resten indexeras, och inget som redan fanns försvinner.
+    """
+    settings = get_settings()
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise fail("Hittar inte: " + ", ".join(str(p) for p in missing), 2)
+    options = BuildOptions.load(IndexLayout(settings))
+    for path in paths:
+        resolved = str(path.resolve())
+        if resolved not in options.user_paths:
+            options.user_paths.append(resolved)
+    report = _run_build(settings, options, False, as_json)
+    if report.errors and not as_json:
+        console.print(f"{len(report.errors)} fil(er) kunde inte läsas; övriga är indexerade.")
+
+
+@index_app.command("remove")
+def index_remove(
+    paths: Annotated[list[Path], typer.Argument(help="Tidigare tillagda filer eller mappar")],
+) -> None:
+    """Ta bort egna dokument från indexet."""
+    settings = get_settings()
+    options = BuildOptions.load(IndexLayout(settings))
+    targets = {str(p.resolve()) for p in paths}
+    unknown = targets - set(options.user_paths)
+    if unknown:
+        raise fail("Inte tillagda: " + ", ".join(sorted(unknown)), 2)
+    options.user_paths = [p for p in options.user_paths if p not in targets]
+    _run_build(settings, options, False, False)
+
+
+@index_app.command("status")
+def index_status_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON")] = False,
+) -> None:
+    """Visa vad som är indexerat och kontrollera att indexet är helt (exit 1 om inte)."""
+    status = index_status(get_settings())
+    data = status.to_json()
+    if as_json:
+        out.print_json(data=data)
+    else:
+        table = Table(show_header=False, box=None)
+        table.add_row("Index", f"{data['index']} ({data['path']})")
+        table.add_row("Bygge", f"{data['build_id']} ({data['created']})")
+        table.add_row("Embeddings", str(data["embedding"] or "av (endast BM25)"))
+        table.add_row("Chroma", str(data["chroma"]))
+        counts = data["counts"] if isinstance(data["counts"], dict) else {}
+        table.add_row(
+            "Dokument",
+            f"{data['count']} ({counts.get('law', 0)} lagparagrafer, {counts.get('precedent', 0)} "
+            f"remissvarsavsnitt) från {data['sources']} källfiler",
+        )
+        laws = {k.removeprefix("law:"): v for k, v in counts.items() if k.startswith("law:")}
+        if laws:
+            table.add_row("Lagar", f"{len(laws)} författningar")
+        table.add_row("Egna källor", ", ".join(data["options"].get("user_paths", [])) or "inga")  # type: ignore[union-attr]
+        if status.building:
+            table.add_row("Pågår", "ett bygge körs just nu")
+        for path in data["incomplete_builds"]:  # type: ignore[union-attr]
+            table.add_row("[yellow]Avbrutet bygge[/]", f"{path} (rensas vid nästa bygge; används inte)")
+        out.print(table)
+        if status.ok:
+            out.print("[green]Indexet är helt och används för sökning.[/]")
+        else:
+            for problem in data["problems"]:  # type: ignore[union-attr]
+                out.print(f"[red]Problem:[/] {problem}")
+            out.print("Kör `remiss index build` (eller `--force`) för att bygga om.")
+    raise typer.Exit(0 if status.ok else 1)
+
+
+def _open_searcher() -> Searcher:
+    try:
+        return Searcher.open(get_settings())
+    except IndexError_ as exc:
+        raise fail(str(exc)) from exc
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Fråga, sökord eller lagrum, t.ex. "KL 2:2"')],
+    k: Annotated[int, typer.Option("--k", help="Antal träffar", min=1, max=200)] = 5,
+    source: Annotated[
+        str | None, typer.Option(help="law = bara lagar, precedent = bara tidigare remissvar")
+    ] = None,
+    law: Annotated[
+        list[str] | None, typer.Option(help="Bara denna lag (id som sfs-2017-725, eller KL, SoL …)")
+    ] = None,
+    body: Annotated[
+        list[str] | None, typer.Option(help="Bara remissvar från organ vars namn innehåller detta")
+    ] = None,
+    year_from: Annotated[int | None, typer.Option("--from", help="Remissvar från och med år")] = None,
+    year_to: Annotated[int | None, typer.Option("--to", help="Remissvar till och med år")] = None,
+    exclude_source: Annotated[
+        list[str] | None, typer.Option(help="Uteslut ett källdokument, t.ex. remissvar/<fil>.txt")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, dense eller lexical")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv träffarna som JSON")] = False,
+) -> None:
+    """Sök i lagar och tidigare remissvar (hybrid: exakta lagrum, BM25 och semantisk sökning)."""
+    if source not in (None, "law", "precedent"):
+        raise fail("--source ska vara law eller precedent.", 2)
+    if mode not in ("hybrid", "dense", "lexical"):
+        raise fail("--mode ska vara hybrid, dense eller lexical.", 2)
+    if not query.strip():
+        raise fail("Sökfrågan är tom.", 2)
+    law_ids = [law_id_for_name(name) or name for name in law or []]
+    filters = Filters(
+        kind=source,  # type: ignore[arg-type]
+        law_ids=law_ids,
+        bodies=body or [],
+        year_from=year_from,
+        year_to=year_to,
+        exclude_sources=exclude_source or [],
+    )
+    searcher = _open_searcher()
+    hits = searcher.search(query, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
+    if as_json:
+        out.print_json(data={"query": query, "mode": mode, "hits": [h.to_json() for h in hits]})
+        return
+    if not hits:
+        out.print("Inga träffar.")
+        return
+    for hit in hits:
+        how = "exakt lagrum" if hit.match == "exact" else f"poäng {hit.score:.4f}"
+        out.print(f"[bold]{hit.rank}. {hit.document.label}[/]  [dim]({hit.document.id}; {how})[/]")
+        text = hit.document.text
+        out.print(text if len(text) <= 400 else text[:400].rstrip() + " …", highlight=False)
+        out.print()
+
+
+@app.command()
+def show(
+    ref: Annotated[str, typer.Argument(help='Lagrum ("2 kap. 2 § KL", "KL 2:2") eller dokument-id')],
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON")] = False,
+) -> None:
+    """Visa hela texten i ett lagrum eller ett avsnitt ur ett tidigare remissvar."""
+    searcher = _open_searcher()
+    doc = searcher.get(ref.strip())
+    docs = [doc] if doc else searcher.resolve_references(ref)
+    if not docs:
+        raise fail(f'Hittar inget lagrum eller dokument som motsvarar "{ref}".')
+    if as_json:
+        data = [
+            {
+                "id": d.id,
+                "kind": d.kind,
+                "label": d.label,
+                "source": d.source,
+                "text": d.text,
+                "metadata": d.metadata,
+            }
+            for d in docs
+        ]
+        out.print_json(data={"ref": ref, "documents": data})
+        return
+    for d in docs:
+        out.print(f"[bold]{d.label}[/]  [dim]({d.id})[/]")
+        out.print(d.text, highlight=False)
+        out.print()
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("Avbrutet. Indexet är oförändrat.")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

