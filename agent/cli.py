@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -68,6 +67,9 @@ def _run_build(settings: Settings, options: BuildOptions, force: bool, as_json: 
             report = build_index(settings, options, progress=RichProgress(progress), force=force)
     except IndexError_ as exc:
         raise fail(str(exc)) from exc
+    except KeyboardInterrupt:
+        console.print("Avbrutet. Det tidigare indexet är oförändrat och används fortfarande.")
+        raise typer.Exit(130) from None
     for err in report.errors:
         console.print(f"[yellow]Hoppade över[/] {err.path}: {err.reason}")
     for path in report.kept_from_previous:
@@ -175,6 +177,10 @@ def index_status_cmd(
     data = status.to_json()
     if as_json:
         out.print_json(data=data)
+    elif status.current is None:
+        out.print(f"Inget sökindex är byggt ännu ({data['path']}). Kör `remiss index build`.")
+        for path in data["incomplete_builds"]:  # type: ignore[union-attr]
+            out.print(f"[yellow]Avbrutet bygge:[/] {path} (rensas vid nästa bygge; används inte)")
     else:
         table = Table(show_header=False, box=None)
         table.add_row("Index", f"{data['index']} ({data['path']})")
@@ -297,11 +303,7 @@ def show(
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    try:
-        app()
-    except KeyboardInterrupt:
-        console.print("Avbrutet. Indexet är oförändrat.")
-        sys.exit(130)
+    app()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
 import time
 from collections.abc import Iterable
@@ -28,6 +27,7 @@ from agent.index.store import (
     chroma_client,
     chroma_location,
     chroma_metadata,
+    collection_name,
     remove_build,
 )
 from agent.sources.errors import SourceError
@@ -106,7 +106,8 @@ def collect_documents(
         user_docs, errors = load_folder([Path(p) for p in options.user_paths])
         docs.extend(user_docs)
         if previous is not None:
-            # A file that was indexed before and cannot be read now keeps its indexed version.
+            # A file (or a whole folder, e.g. an unmounted drive) that was indexed before and
+            # cannot be read now keeps its indexed version.
             for err in errors:
                 old = previous.by_source(err.path)
                 if old:
@@ -171,10 +172,6 @@ def _counts(docs: list[Document]) -> dict[str, int]:
             key = f"law:{doc.metadata.get('law_id')}"
             counts[key] = counts.get(key, 0) + 1
     return counts
-
-
-def collection_name(index_name: str, build_id: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9._-]", "-", f"remiss-{index_name}-{build_id}")[:512]
 
 
 def build_index(

@@ -28,7 +28,8 @@ from agent.sources.references import ReferenceParser
 
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60
-DEFAULT_LAW = "sfs-2017-725"  # "2 kap. 2 §" with no law named means kommunallagen first
+# "2 kap. 2 §" with no law named: kommunallagen first, then förvaltningslagen
+UNQUALIFIED_LAWS = ("sfs-2017-725", "sfs-2017-900")
 
 
 @dataclass
@@ -139,20 +140,21 @@ class Searcher:
 
     # -- exact references -------------------------------------------------------------------
     def resolve_references(self, text: str) -> list[Document]:
-        """Paragraphs that `text` names exactly ("2 kap. 2 § KL", "KL 2:2", …), in order."""
+        """Paragraphs that `text` names exactly ("2 kap. 2 § KL", "KL 2:2", …), in order.
+
+        A reference without a law ("2 kap. 2 §", "6 §") is read as kommunallagen, else as
+        förvaltningslagen, the two laws a remiss answer cites most; otherwise it is left to the
+        ordinary search rather than guessed.
+        """
         out: list[Document] = []
         for ref in self._refs.find(text):
-            if ref.law_id:
-                candidates = [ref.ids_for(ref.law_id)]
-            else:
-                suffix = ref.ids_for("x").removeprefix("x")
-                candidates = [ref.ids_for(DEFAULT_LAW), *self.store.ids_matching(f"%{suffix}")]
-            for doc_id in candidates:
-                doc = self.store.get(doc_id)
-                if doc is not None and doc not in out:
-                    out.append(doc)
-                    if ref.law_id or doc_id.startswith(DEFAULT_LAW):
-                        break
+            law_ids = [ref.law_id] if ref.law_id else list(UNQUALIFIED_LAWS)
+            for law_id in law_ids:
+                doc = self.store.get(ref.ids_for(law_id))
+                if doc is not None:
+                    if doc not in out:
+                        out.append(doc)
+                    break
         return out
 
     def get(self, doc_id: str) -> Document | None:

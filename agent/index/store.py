@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -254,9 +255,6 @@ class DocStore:
             )
         return out
 
-    def ids_matching(self, pattern: str) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT id FROM docs WHERE id LIKE ?", (pattern,))]
-
     def columns(self) -> list[tuple[str, str, str, str]]:
         """(kind, source, law_id, body) for every row, in row order: the filter masks."""
         out = []
@@ -272,10 +270,13 @@ class DocStore:
         ]
 
     def by_source(self, source: str) -> list[Document]:
+        """Documents from `source`, or from any file below it when `source` is a folder."""
+        folder = source.rstrip("/") + "/"
         return [
             self._doc(r)
             for r in self._db.execute(
-                f"SELECT {self._COLS} FROM docs WHERE source = ? ORDER BY row", (source,)
+                f"SELECT {self._COLS} FROM docs WHERE source = ? OR substr(source, 1, ?) = ? ORDER BY row",
+                (source, len(folder), folder),
             )
         ]
 
@@ -286,10 +287,15 @@ class DocStore:
         self._db.close()
 
 
+def collection_name(index_name: str, build_id: str) -> str:
+    """The Chroma collection of a build (3-512 characters of [a-zA-Z0-9._-])."""
+    return re.sub(r"[^a-zA-Z0-9._-]", "-", f"remiss-{index_name}-{build_id}")[:512]
+
+
 def remove_build(settings: Settings, build_dir: Path) -> None:
-    """Delete a build folder and, on a Chroma server, its collection."""
-    if settings.chroma_host and (build_dir / MANIFEST).exists():
-        manifest = Manifest.read(build_dir)
+    """Delete a build folder and, on a Chroma server, its collection (also of an unfinished build)."""
+    if settings.chroma_host:
+        name = collection_name(build_dir.parent.parent.name, build_dir.name)
         with contextlib.suppress(Exception):
-            chroma_client(settings, build_dir).delete_collection(manifest.collection)
+            chroma_client(settings, build_dir).delete_collection(name)
     shutil.rmtree(build_dir, ignore_errors=True)
