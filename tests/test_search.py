@@ -20,7 +20,7 @@ from conftest import (
 
 from agent.config import Settings
 from agent.index.build import build_index
-from agent.index.search import RRF_K, Filters, Hit, Searcher
+from agent.index.search import LEXICAL_WEIGHT, Filters, Hit, Searcher, fuse_scores
 
 MODES = ["hybrid", "dense", "lexical"]
 FREE_TEXT = "Får kommunen ta hand om uppgifter som staten ska sköta?"
@@ -204,12 +204,23 @@ def test_every_mode_returns_ranked_hits(searcher: Searcher, mode: str) -> None:
             assert h.dense_rank is not None or h.lexical_rank is not None
 
 
-def test_hybrid_scores_are_reciprocal_rank_fusion(searcher: Searcher) -> None:
+def test_hybrid_scores_are_the_z_score_fusion_of_both_retrievers(searcher: Searcher) -> None:
     hits = searcher.search(FREE_TEXT, k=10, mode="hybrid")
     assert any(h.dense_rank is not None and h.lexical_rank is not None for h in hits)
-    for h in hits:
-        expected = sum(1.0 / (RRF_K + r) for r in (h.dense_rank, h.lexical_rank) if r is not None)
-        assert h.score == pytest.approx(expected)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_fuse_scores_standardises_each_list_and_weights_the_lexical_one() -> None:
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7)]  # z: +1.22, 0, -1.22
+    lexical = [(3, 10.0), (4, 0.0)]  # z: +1, -1
+    fused = fuse_scores(dense, lexical, LEXICAL_WEIGHT)
+    assert fused.keys() == {1, 2, 3, 4}
+    z = 1.224744871391589
+    assert fused[1] == pytest.approx(z + LEXICAL_WEIGHT * -1.0)  # missing lexically: lowest z there
+    assert fused[3] == pytest.approx(-z + LEXICAL_WEIGHT * 1.0)
+    assert fused[4] == pytest.approx(-z + LEXICAL_WEIGHT * -1.0)  # missing densely: lowest dense z
+    assert fuse_scores(dense, [], LEXICAL_WEIGHT) == pytest.approx({1: z, 2: 0.0, 3: -z})
+    assert fuse_scores([], [], LEXICAL_WEIGHT) == {}
 
 
 def test_the_paraphrased_question_finds_2_kap_2_with_the_hashing_embedder(searcher: Searcher) -> None:

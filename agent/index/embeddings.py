@@ -144,7 +144,15 @@ class EmbeddingCache:
             found.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
         if progress and found:
             progress(sum(1 for k in keys if k in found))
-        missing = [i for i, k in enumerate(keys) if k not in found]
+        # Identical texts are embedded once.
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if k not in found:
+                first.setdefault(k, i)
+        duplicates = sum(1 for k in keys if k not in found) - len(first)
+        if progress and duplicates:
+            progress(duplicates)
+        missing = list(first.values())
         for start in range(0, len(missing), batch):
             idx = missing[start : start + batch]
             vecs = self._embedder.embed_passages([texts[i] for i in idx])

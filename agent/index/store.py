@@ -263,6 +263,9 @@ class DocStore:
             out.append((kind, source, str(m.get("law_id", "")), str(m.get("body", ""))))
         return out
 
+    def ids(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY row")]
+
     def years(self) -> list[int]:
         return [
             int(json.loads(meta).get("year", 0) or 0)
