@@ -43,8 +43,9 @@ class RichProgress:
         self._task: int | None = None
 
     def stage(self, description: str, total: int | None = None) -> None:
-        if self._task is not None:
-            self._progress.update(self._task, completed=self._progress.tasks[-1].total or 1, total=None)
+        if self._task is not None:  # mark the previous stage done
+            total = self._progress.tasks[-1].total or 1
+            self._progress.update(self._task, total=total, completed=total)
             self._progress.stop_task(self._task)
         self._task = self._progress.add_task(description, total=total)
 

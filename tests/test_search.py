@@ -307,3 +307,10 @@ def test_real_model_finds_the_paraphrased_question(tmp_path_factory: pytest.Temp
         assert searcher.search("KL 2:2", k=1)[0].match == "exact"
     finally:
         searcher.close()
+
+
+def test_rrf_baseline_fusion() -> None:
+    from agent.index.search import rrf_scores
+
+    fused = rrf_scores([(1, 0.9), (2, 0.5)], [(2, 3.0)], k=60)
+    assert fused == pytest.approx({1: 1 / 61, 2: 1 / 62 + 1 / 61})

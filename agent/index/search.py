@@ -115,7 +115,20 @@ def fuse_scores(
     }
 
 
+def rrf_scores(
+    dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int = 60
+) -> dict[int, float]:
+    """Reciprocal rank fusion, kept as the measured baseline for `fuse_scores` (bench/)."""
+    fused: dict[int, float] = {}
+    for ranking in (dense, lexical):
+        for rank, (row, _) in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
 class Searcher:
+    fusion: Literal["zscore", "rrf"] = "zscore"
+
     def __init__(
         self,
         settings: Settings,
@@ -241,7 +254,10 @@ class Searcher:
         if mode in ("hybrid", "lexical"):
             lexical = self.lexical.search(query, pool, mask)
 
-        fused = fuse_scores(dense, lexical, LEXICAL_WEIGHT)
+        if self.fusion == "rrf":
+            fused = rrf_scores(dense, lexical)
+        else:
+            fused = fuse_scores(dense, lexical, LEXICAL_WEIGHT)
         order = sorted(fused, key=lambda r: -fused[r])
         dense_pos = {row: i + 1 for i, (row, _) in enumerate(dense)}
         lexical_pos = {row: i + 1 for i, (row, _) in enumerate(lexical)}
