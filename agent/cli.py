@@ -22,8 +22,8 @@ app = typer.Typer(
     "tidigare remissvar. Allt körs lokalt som standard.",
     no_args_is_help=True,
     rich_markup_mode="rich",
-    epilog="Exempel:  remiss index build  ·  remiss search \"Får kommunen stödja ett enskilt företag?\"  ·  "
-    "remiss show \"KL 2:2\"  ·  remiss index add ~/arkiv/remissvar/   "
+    epilog='Exempel:  remiss index build  ·  remiss search "Får kommunen stödja ett enskilt företag?"  ·  '
+    'remiss show "KL 2:2"  ·  remiss index add ~/arkiv/remissvar/   '
     "(Inställningar: miljövariabler REMISS_*, se README.)",
 )
 index_app = typer.Typer(help="Bygg, utöka och kontrollera sökindexet.", no_args_is_help=True)
