@@ -59,8 +59,10 @@ def make_many_pages_pdf(n_pages: int, text: str = "Sida med lite text för sidgr
     return make_text_pdf([f"{text} Sida {i + 1}." for i in range(n_pages)])
 
 
-def make_encrypted_pdf(user_password: str = "secret", pages: list[str] | None = None) -> bytes:
-    """Encrypt a text PDF with pypdf (RC4-128, which needs no extra crypto package).
+def make_encrypted_pdf(
+    user_password: str = "secret", pages: list[str] | None = None, algorithm: str = "RC4-128"
+) -> bytes:
+    """Encrypt a text PDF with pypdf (RC4-128 by default; AES-256 needs `cryptography`).
 
     With `user_password=""` the file opens without a password (owner password set), as many
     "protected" PDFs from municipalities do.
@@ -69,7 +71,7 @@ def make_encrypted_pdf(user_password: str = "secret", pages: list[str] | None = 
     writer = PdfWriter()
     for page in reader.pages:
         writer.add_page(page)
-    writer.encrypt(user_password, owner_password="ägarlösen-123", algorithm="RC4-128")
+    writer.encrypt(user_password, owner_password="ägarlösen-123", algorithm=algorithm)
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()

@@ -57,6 +57,14 @@ def test_encrypted_with_empty_user_password_reads_fine() -> None:
     assert "Åkersberga" in text
 
 
+def test_aes_encrypted_pdfs_open_with_an_empty_password_and_fail_clearly_with_a_real_one() -> None:
+    text = extract_pdf_text(make_encrypted_pdf("", algorithm="AES-256"), name="aes.pdf")
+    assert "Förvaltningens synpunkter och förslag" in text
+    with pytest.raises(EncryptedPdfError) as info:
+        extract_pdf_text(make_encrypted_pdf("hemligt", algorithm="AES-256"), name="aes-lösen.pdf")
+    assert "krypterad" in info.value.reason
+
+
 def test_scanned_pdf_needs_ocr(tmp_path: Path) -> None:
     path = write_pdf(tmp_path / "skannad.pdf", make_scanned_pdf(2))
     with pytest.raises(NoTextLayerError) as info:

@@ -32,6 +32,14 @@ EOF_WINDOW = 8192  # a complete PDF has "%%EOF" near its end (some writers appen
 _PARSE_ERRORS = (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
+# pypdf needs the `cryptography` package (a dependency of this project) for AES; if it is missing
+# in an installation anyway, say so instead of calling the file corrupt.
+_AES_MISSING = (
+    "PDF-filen är krypterad med AES, vilket kräver ett extra Python-paket (cryptography) "
+    "som inte är installerat. Spara en olåst kopia av filen och försök igen."
+)
+
+
 def _mb(n: int) -> str:
     return f"{n / 1_000_000:.1f}".replace(".", ",") + " MB"
 
@@ -83,8 +91,7 @@ def _open_reader(data: bytes, name: str) -> PdfReader:
     except DependencyError as exc:
         raise EncryptedPdfError(
             name,
-            "PDF-filen är krypterad med AES, vilket kräver ett extra Python-paket (cryptography) "
-            "som inte är installerat. Spara en olåst kopia av filen och försök igen.",
+            _AES_MISSING,
         ) from exc
     except FileNotDecryptedError as exc:
         raise EncryptedPdfError(name) from exc
@@ -97,8 +104,7 @@ def _open_reader(data: bytes, name: str) -> PdfReader:
         except DependencyError as exc:
             raise EncryptedPdfError(
                 name,
-                "PDF-filen är krypterad med AES, vilket kräver ett extra Python-paket (cryptography) "
-                "som inte är installerat. Spara en olåst kopia av filen och försök igen.",
+                _AES_MISSING,
             ) from exc
         except PyPdfError as exc:
             raise EncryptedPdfError(name) from exc

@@ -1,0 +1,1 @@
+"""The drafting pipeline: intake of a remiss → retrieval → draft → verification."""
