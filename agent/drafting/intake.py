@@ -19,7 +19,8 @@ What is found and how:
 * **Summary sentences** (kind ``summary``), only when there are no att-satser: sentences with
   ``föreslår``/``föreslagit``/``föreslås``/``yrkar``/``yrkat``/``hemställer``/``vill att``/
   ``menar därför``/``bör``/``borde``, leaving out the answering body's own opinions and decisions
-  (``förvaltningen bedömer ...``, ``motionen avslås``). As a last resort the first sentence.
+  (``förvaltningen bedömer ...``, ``motionen avslås``). As a last resort, for a short excerpt
+  without headings, its first sentence (with a warning). The kind ``yrkande`` is not produced yet.
 * **Proposers**: names followed by a party in parentheses (``Åsa Nilsson Söderström (L)``,
   ``Anna König Jerlmyr och Cecilia Brinck (båda M)``, ``(m)``, ``m.fl.``), ``Motionär: ...``,
   ``<Namn> har i (ett) medborgarförslag/motion``, ``motion av/från <Namn>``, ``har <Namn> föreslagit``,
@@ -290,7 +291,7 @@ _TRIGGER_RE = re.compile(
     r"(?:\b(?:jag|vi)\s+(?:föreslår|yrkar|hemställer)|\b(?:föreslår|yrkar|hemställer)\s+(?:jag|vi)"
     r"|\b(?:föreslår|yrkar|hemställer)\s+därför|\byrkar\s+(?:motionären|motionärerna)"
     r"|\b(?:föreslår|yrkar|yrkat|föreslagit|hemställer|hemställt|yrkanden?)\s*:)"
-    r"(?:\s+därför)?(?:\s+(?:att\s+)?(?:kommun|region)?fullmäktige(?:\s+(?:besluta[r]?|beslutar|ska\s+besluta))?)?"
+    r"(?:\s+därför)?(?:\s+(?:att\s+)?(?:kommun|region)?fullmäktige\s+(?:besluta[r]?|ska\s+besluta))?"
     r"(?:\s+följande)?\s*:?",
     re.IGNORECASE,
 )
@@ -304,7 +305,7 @@ _ANSWER_RE = re.compile(
     r"[^.;]{0,80}?\b(?:avslås|avslag|bifalls|bifall|besvara\w*|anses|tillstyrk\w*|avstyrk\w*|godkänn\w*"
     r"|överlämna\w*)"
     r"|\bgodkänner\b[^.;]{0,80}\btjänsteutlåtande|\bjusteras\s+omedelbart|\byrkar\s+(?:bifall|avslag)"
-    r"|\bsom\s+svar\s+på\s+remissen|\b(?:bifalls|avslås|avstyrks|tillstyrks|anses\s+besvarad)\s*[.;]?\s*$",
+    r"|\bsom\s+svar\s+på\s+remissen",
     re.IGNORECASE,
 )
 _ANSWER_ORG = (
@@ -487,7 +488,15 @@ def _summary_sentences(text: str, segs: list[_Segment], limit: int) -> list[str]
 
 def _first_sentence(text: str, segs: list[_Segment]) -> str:
     for seg in segs:
-        for s in _sentences(text, seg.start, seg.end):
+        blocks = [
+            (bs, be)
+            for bs, be in _blocks(text, seg.start, seg.end)
+            # skip title lines: one short line without a sentence end
+            if "\n" in text[bs:be].strip()
+            or len(text[bs:be].strip()) > 120
+            or text[bs:be].rstrip()[-1:] in ".!?;"
+        ]
+        for s in (x for bs, be in blocks for x in _sentences(text, bs, be)):
             if len(s.split()) >= 8 and not heading_key(s) and not find_dnr(s):
                 return _clean_span(s[:MAX_ATT_SATS_CHARS])
     return ""
@@ -596,12 +605,44 @@ def _clean_names(names: str, party: str | None = None, mfl: bool = False) -> lis
     return out
 
 
+# Every proposer pattern contains one of these words: the patterns only run in windows around them,
+# so that long texts full of capitalised words stay fast.
+_ANCHOR_RE = re.compile(
+    r"motion|medborgarförslag|föresl|yrka|hemställ|enligt|vill\s+att|menar|väck|lämnat|"
+    + "|".join(_PARTY_WORDS),
+    re.IGNORECASE,
+)
+ANCHOR_WINDOW = 220
+MAX_ANCHORS = 400
+MAX_PARTY_PARENS = 400
+PROPOSER_SCAN_CHARS = 300_000
+
+
+def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for n, m in enumerate(_ANCHOR_RE.finditer(text, start, end)):
+        if n >= MAX_ANCHORS:
+            break
+        ws, we = max(start, m.start() - ANCHOR_WINDOW), min(end, m.end() + ANCHOR_WINDOW)
+        if out and ws <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], we))
+        else:
+            out.append((ws, we))
+    return out
+
+
 def _proposers(text: str, segs: list[_Segment], doc_type: str) -> list[str]:
     strong: list[tuple[int, str]] = []  # named by a proposer pattern
     loose: list[tuple[int, str, bool]] = []  # any "Name (party)"; bool: near "motion", "föreslår" ...
-    for seg in segs:
+    # The proposer is named early in any real document: look in the first PROPOSER_SCAN_CHARS only.
+    limit = (segs[0].start if segs else 0) + PROPOSER_SCAN_CHARS
+    segs = [
+        _Segment(sg.start, min(sg.end, limit), sg.key, sg.name, sg.answer) for sg in segs if sg.start < limit
+    ]
+    windows = [w for seg in segs for w in _windows(text, seg.start, seg.end)]
+    for ws, we in windows:
         for rx in _PROPOSER_RES:
-            for m in rx.finditer(text, seg.start, seg.end):
+            for m in rx.finditer(text, ws, we):
                 g = m.groupdict()
                 if g.get("ini"):
                     strong.append((m.start(), g["ini"]))
@@ -615,9 +656,12 @@ def _proposers(text: str, segs: list[_Segment], doc_type: str) -> list[str]:
                     party = pm.group("p")
                 names = _clean_names(g["n"], party, bool(g.get("mfl")))
                 strong.extend((m.start(), n) for n in names)
+    for seg in segs:
         if strong:
-            continue
-        for m in _PARTY_PAREN_RE.finditer(text, seg.start, seg.end):
+            break
+        for n, m in enumerate(_PARTY_PAREN_RE.finditer(text, seg.start, seg.end)):
+            if n >= MAX_PARTY_PARENS:
+                break
             before = text[max(seg.start, m.start() - 160) : m.start()].replace("\n", " ")
             nm = _NAMES_AT_END_RE.search(before)
             if not nm:
@@ -686,7 +730,9 @@ def parse_intake(text: str) -> Intake:
         warnings.append(W_UNKNOWN_TYPE)
 
     title = _title(text, start, kalla.title if kalla else "")
-    dnr = (kalla.dnr if kalla else "") or find_dnr(head) or find_dnr(text[start:])
+    dnr = (
+        (kalla.dnr if kalla else "") or find_dnr(head) or find_dnr(text[start : start + PROPOSER_SCAN_CHARS])
+    )
     kalla_desc = kalla.description if kalla else ""
     sender = _first_match(_SENDER_RES, head, kalla_desc)
     addressed_to = _first_match(_ADDRESSEE_RES, head, kalla_desc)
