@@ -144,9 +144,13 @@ class Searcher:
         self.lexical = lexical
         self.embedder = embedder
         self.collection = collection
-        self._columns = store.columns()
+        columns = store.columns()
+        self._is_law = np.array([kind == "law" for kind, _, _, _ in columns], dtype=bool)
+        self._sources = np.array([source for _, source, _, _ in columns], dtype=object)
+        self._law_ids = np.array([law_id for _, _, law_id, _ in columns], dtype=object)
+        self._bodies = [body.lower() for _, _, _, body in columns]
+        self._years = np.asarray(store.years(), dtype=np.int64)
         self._ids = store.ids()
-        self._years = np.asarray(store.years())
         self._refs = ReferenceParser()
 
     @classmethod
@@ -207,22 +211,22 @@ class Searcher:
         """0/1 per row. `law_ids` narrows laws, `bodies` and years narrow precedents."""
         if f.is_empty():
             return None
-        bodies = [b.lower() for b in f.bodies]
-        law_ids = set(f.law_ids)
-        excluded = set(f.exclude_sources)
-        mask = np.ones(len(self._columns), dtype=np.float32)
-        for i, (kind, source, law_id, body) in enumerate(self._columns):
-            year = int(self._years[i])
-            if (
-                (f.kind and kind != f.kind)
-                or source in excluded
-                or (kind == "law" and law_ids and law_id not in law_ids)
-                or (kind == "precedent" and bodies and not any(b in body.lower() for b in bodies))
-                or (kind == "precedent" and f.year_from and year < f.year_from)
-                or (kind == "precedent" and f.year_to and (year == 0 or year > f.year_to))
-            ):
-                mask[i] = 0.0
-        return mask
+        is_law = self._is_law
+        keep = np.ones(len(is_law), dtype=bool)
+        if f.kind:
+            keep &= is_law if f.kind == "law" else ~is_law
+        if f.exclude_sources:
+            keep &= ~np.isin(self._sources, list(f.exclude_sources))
+        if f.law_ids:
+            keep &= ~is_law | np.isin(self._law_ids, list(f.law_ids))
+        if f.bodies:
+            wanted = [b.lower() for b in f.bodies]
+            keep &= is_law | np.array([any(b in body for b in wanted) for body in self._bodies])
+        if f.year_from:
+            keep &= is_law | (self._years >= f.year_from)
+        if f.year_to:
+            keep &= is_law | ((self._years > 0) & (self._years <= f.year_to))
+        return keep.astype(np.float32)
 
     def _allowed(self, doc: Document, mask: np.ndarray | None, rows: dict[str, int]) -> bool:
         return mask is None or bool(mask[rows[doc.id]])
