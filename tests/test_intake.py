@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pdf_factory import SAMPLE_ANSWER_PAGES, make_scanned_pdf, make_text_pdf, write_pdf
 
 from agent.drafting.intake import (
     MAX_PROPOSALS,
@@ -25,7 +26,6 @@ from agent.drafting.intake import (
     parse_intake,
 )
 from agent.sources.errors import EmptyDocumentError, NoTextLayerError, UnsupportedFormatError
-from tests.pdf_factory import SAMPLE_ANSWER_PAGES, make_scanned_pdf, make_text_pdf, write_pdf
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "intake"
 CASES = sorted((FIX / "cases").glob("*.txt"))
