@@ -55,6 +55,9 @@ def sfs_to_law_id(sfs: str) -> str:
     return f"sfs-{year}-{int(number)}"
 
 
+_SPACE_RE = re.compile(r"\s*")
+
+
 def law_id_for_name(name: str) -> str | None:
     """ "KL", "kommunallagen", "2017:725" or "sfs-2017-725" -> "sfs-2017-725"; None if unknown."""
     name = name.strip()
@@ -111,7 +114,8 @@ class ReferenceParser:
             if any(s <= m.start() < e for s, e in taken):
                 continue
             law_id, end = None, m.end()
-            after = self._law_re.match(text, m.end() + len(text[m.end() :]) - len(text[m.end() :].lstrip()))
+            gap = _SPACE_RE.match(text, m.end())
+            after = self._law_re.match(text, gap.end() if gap else m.end())
             if after and after.start() - m.end() <= 2:
                 law_id, end = self._law_id(after), after.end()
             else:
