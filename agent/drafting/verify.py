@@ -62,15 +62,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from agent.drafting.intake import normalize_ws
 from agent.drafting.models import Citation, Misquote, Verification
 from agent.sources.models import Document, paragraph_id
 from agent.sources.references import BUILTIN_ALIASES, Reference, find_references, sfs_to_law_id
-
-# Private in agent.sources.remissvar (find_dnr returns only the first Dnr, without its span).
-from agent.sources.remissvar import _DNR_RES
+from agent.sources.remissvar import find_dnrs
 
 MIN_QUOTE_WORDS = 4
 
@@ -187,9 +185,7 @@ _CHAPTER_BEFORE_RE = re.compile(r"\b(\d+)\s*kap\.?\s+(?:i\s+)?$", re.IGNORECASE)
 _SFS_MENTION_RE = re.compile(r"(?<![\d/:.-])(?:1[6-9]|20)\d{2}:\d+(?![\d/:])")
 _SFS_ID_RE = re.compile(r"\bsfs-\d{4}-\d+(?:/\d+[a-z]?){1,2}\b")
 _FILE_ID_TAIL_RE = re.compile(r"\.(?:txt|pdf|md)#[\w-]+")  # "remissvar/x.txt#synpunkter"
-_ISO_DATE_RE = re.compile(r"(?:19|20)\d\d-\d\d-\d\d")
 
-PARSE_CHUNK = 8000  # the reference parser is run on chunks of about this size (see `_find_refs`)
 MAX_RANGE = 20
 
 
@@ -350,25 +346,6 @@ def _add_stripped(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None
         out.append((s, e))
 
 
-def _find_dnrs(text: str) -> list[tuple[int, int, str]]:
-    found: list[tuple[int, int, str]] = []
-    for rx in _DNR_RES:
-        for m in rx.finditer(text):
-            d = m.group("d")
-            stripped = d.rstrip(".-/: ")
-            if _ISO_DATE_RE.fullmatch(stripped):
-                continue
-            end = m.end("d") - (len(d) - len(stripped))
-            found.append((m.start(), end, stripped))
-    found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
-    out: list[tuple[int, int, str]] = []
-    for item in found:
-        if out and item[0] < out[-1][1]:
-            continue  # the same Dnr found by a second regex (or inside a longer match)
-        out.append(item)
-    return out
-
-
 def _law_mention_re(extra_aliases: dict[str, str]) -> tuple[re.Pattern[str], list[tuple[str, str]]]:
     aliases = list(BUILTIN_ALIASES.items())
     for name, law_id in extra_aliases.items():
@@ -399,22 +376,7 @@ def _find_law_mentions(
 
 
 def _find_refs(text: str, extra_aliases: dict[str, str]) -> list[Reference]:
-    """`find_references` on chunks cut at paragraph or sentence ends (it slices the rest of its input
-    for every match, which is quadratic on a long text); spans are shifted back."""
-    refs: list[Reference] = []
-    pos, n = 0, len(text)
-    while pos < n:
-        end = n
-        if n - pos > PARSE_CHUNK:
-            end = text.rfind("\n\n", pos + PARSE_CHUNK // 2, pos + PARSE_CHUNK)
-            if end < 0:
-                end = text.rfind(". ", pos + PARSE_CHUNK // 2, pos + PARSE_CHUNK)
-                end = end + 1 if end >= 0 else pos + PARSE_CHUNK
-        chunk = text[pos:end]
-        for r in find_references(chunk, extra_aliases or None):
-            refs.append(replace(r, start=r.start + pos, end=r.end + pos))
-        pos = end
-    return refs
+    return find_references(text, extra_aliases or None)
 
 
 def _id_like(text: str) -> list[tuple[int, int]]:
@@ -589,7 +551,7 @@ def verify_draft(
 
     # Precedents by Dnr.
     ignored = {_dnr_key(d) for d in ignore_dnrs}
-    dnrs = _find_dnrs(text)
+    dnrs = find_dnrs(text)
     dnr_spans = _Spans((s, e) for s, e, _ in dnrs)
     for s, e, d in dnrs:
         key = _dnr_key(d)

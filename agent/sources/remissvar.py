@@ -275,6 +275,26 @@ def find_dnr(s: str) -> str:
     return ""
 
 
+def find_dnrs(text: str) -> list[tuple[int, int, str]]:
+    """Every Dnr in `text` as (start, end, dnr), in text order, overlapping matches merged."""
+    found: list[tuple[int, int, str]] = []
+    for rx in _DNR_RES:
+        for m in rx.finditer(text):
+            d = m.group("d")
+            stripped = d.rstrip(".-/: ")
+            if _ISO_DATE_RE.fullmatch(stripped):
+                continue
+            end = m.end("d") - (len(d) - len(stripped))
+            found.append((m.start(), end, stripped))
+    found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+    out: list[tuple[int, int, str]] = []
+    for item in found:
+        if out and item[0] < out[-1][1]:
+            continue  # the same Dnr found by a second regex (or inside a longer match)
+        out.append(item)
+    return out
+
+
 def _clean_title(title: str) -> str:
     title = re.sub(r"\s+", " ", title).strip()
     title = _split_top_level(title, ";")[0]
