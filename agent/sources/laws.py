@@ -775,10 +775,11 @@ class LawSpec:
     complement_only: tuple[str, ...] = ()  # "chapter:section" refs to take from complement_from
 
 
-def load_law_specs(corpus_dir: Path) -> list[LawSpec]:
-    raw = yaml.load((corpus_dir / "laws.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
+def load_law_specs(corpus_dir: Path, name: str = "laws.yaml") -> list[LawSpec]:
+    """The law list in `name`, followed by the lists of the files it names under `include`."""
+    raw = yaml.load((corpus_dir / name).read_text(encoding="utf-8"), Loader=_YamlLoader)
     specs = []
-    for item in raw["laws"]:
+    for item in raw.get("laws") or []:
         specs.append(
             LawSpec(
                 sfs=str(item["sfs"]),
@@ -789,6 +790,8 @@ def load_law_specs(corpus_dir: Path) -> list[LawSpec]:
                 complement_only=tuple(str(r) for r in item.get("complement_only") or ()),
             )
         )
+    for included in raw.get("include") or []:
+        specs.extend(load_law_specs(corpus_dir, str(included)))
     return specs
 
 
