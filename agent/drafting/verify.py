@@ -375,10 +375,6 @@ def _find_law_mentions(
     return out
 
 
-def _find_refs(text: str, extra_aliases: dict[str, str]) -> list[Reference]:
-    return find_references(text, extra_aliases or None)
-
-
 def _id_like(text: str) -> list[tuple[int, int]]:
     """Spans of strings shaped like source ids: "sfs-2017-725/2/2", "remissvar/x.txt#synpunkter"."""
     out = [(m.start(), m.end()) for m in _SFS_ID_RE.finditer(text)]
@@ -564,7 +560,7 @@ def verify_draft(
     mention_starts = [m[0] for m in mentions]
     refs = [
         r
-        for r in _find_refs(text, src.extra_aliases)
+        for r in find_references(text, src.extra_aliases or None)
         if not quote_spans.covers(r.start, r.end)
         and not taken.overlaps(r.start, r.end)
         and not dnr_spans.overlaps(r.start, r.end)

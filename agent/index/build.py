@@ -221,15 +221,15 @@ def build_index(
         embedded = 0
         DocStore.create(build_dir / "docs.sqlite", docs).close()
         progress.stage("Bygger BM25-index", None)
-        LexicalIndex.build([d.embedding_input() for d in docs]).save(build_dir / "bm25")
+        texts = [d.embedding_input() for d in docs]
+        LexicalIndex.build(texts).save(build_dir / "bm25")
         collection = collection_name(layout.name, build_id)
         if embedder is not None:
             cache = EmbeddingCache(settings.cache_dir / f"embeddings-{embedder.name}.sqlite", embedder)
             progress.stage("Beräknar embeddings", len(docs))
-            cached_before = cache.count_cached([d.embedding_input() for d in docs])
-            vectors = cache.embed([d.embedding_input() for d in docs], progress=progress.advance)
+            vectors = cache.embed(texts, progress=progress.advance)
+            embedded = cache.last_embedded
             cache.close()
-            embedded = len(docs) - cached_before
             progress.stage("Skriver till Chroma", len(docs))
             client = chroma_client(settings, build_dir)
             col = client.create_collection(

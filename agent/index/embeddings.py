@@ -119,19 +119,10 @@ class EmbeddingCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
         self._embedder = embedder
+        self.last_embedded = 0  # texts the model embedded in the last `embed` call (cache misses)
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self._embedder.name}\0{text}".encode()).hexdigest()
-
-    def count_cached(self, texts: Sequence[str]) -> int:
-        keys = [self._key(t) for t in texts]
-        found = 0
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            found += self._db.execute(
-                f"SELECT COUNT(*) FROM emb WHERE key IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchone()[0]
-        return int(found)
 
     def embed(self, texts: Sequence[str], batch: int = 16, progress: ProgressFn | None = None) -> np.ndarray:
         keys = [self._key(t) for t in texts]
@@ -153,6 +144,7 @@ class EmbeddingCache:
         if progress and duplicates:
             progress(duplicates)
         missing = list(first.values())
+        self.last_embedded = len(missing)
         for start in range(0, len(missing), batch):
             idx = missing[start : start + batch]
             vecs = self._embedder.embed_passages([texts[i] for i in idx])
