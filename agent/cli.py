@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +13,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from agent.config import Settings, get_settings
+from agent.drafting.chat import Conversation
+from agent.drafting.compose import COMPETENCE_SV
+from agent.drafting.intake import Intake, load_intake, parse_intake
+from agent.drafting.models import Draft
+from agent.drafting.pipeline import DraftInputError, Event, Pipeline
+from agent.drafting.prompts import PromptError, load_prompts
 from agent.index.build import BuildOptions, BuildReport, build_index
 from agent.index.search import Filters, Searcher
 from agent.index.status import index_status
 from agent.index.store import IndexError_, IndexLayout
+from agent.llm import LLMError, open_backend
+from agent.sources.errors import SourceError
+from agent.sources.pdf import extract_pdf_text
 from agent.sources.references import law_id_for_name
 
 app = typer.Typer(
@@ -22,8 +33,9 @@ app = typer.Typer(
     "tidigare remissvar. Allt körs lokalt som standard.",
     no_args_is_help=True,
     rich_markup_mode="rich",
-    epilog='Exempel:  remiss index build  ·  remiss search "Får kommunen stödja ett enskilt företag?"  ·  '
-    'remiss show "KL 2:2"  ·  remiss index add ~/arkiv/remissvar/   '
+    epilog="Exempel:  remiss index build  ·  remiss draft motion.pdf  ·  "
+    'remiss search "Får kommunen stödja ett enskilt företag?"  ·  remiss show "KL 2:2"  ·  '
+    "remiss index add ~/arkiv/remissvar/   "
     "(Inställningar: miljövariabler REMISS_*, se README.)",
 )
 index_app = typer.Typer(help="Bygg, utöka och kontrollera sökindexet.", no_args_is_help=True)
@@ -304,6 +316,169 @@ def show(
         out.print(f"[bold]{d.label}[/]  [dim]({d.id})[/]")
         out.print(d.text, highlight=False)
         out.print()
+
+
+def _read_remiss(file: str, settings: Settings) -> tuple[Intake, list[str]]:
+    """The remiss from a file or stdin ("-"), bounded to `max_remiss_chars`; Swedish errors."""
+    warnings: list[str] = []
+    try:
+        if file == "-":
+            text = sys.stdin.read()
+        else:
+            path = Path(file)
+            if not path.is_file():
+                raise fail(f"Filen {file} finns inte.", 2)
+            if path.suffix.lower() == ".pdf":
+                text = extract_pdf_text(
+                    path, name=path.name, max_bytes=settings.max_pdf_bytes, max_pages=settings.max_pdf_pages
+                )
+            else:
+                intake = load_intake(path)
+                text = intake.text
+        if len(text) > settings.max_remiss_chars:
+            warnings.append(
+                f"Remissen är mycket lång ({len(text):,} tecken); bara de första "
+                f"{settings.max_remiss_chars:,} tecknen används.".replace(",", " ")
+            )
+            text = text[: settings.max_remiss_chars]
+        return parse_intake(text), warnings
+    except SourceError as exc:
+        raise fail(str(exc), 2) from exc
+
+
+def _print_draft(draft: Draft) -> None:
+    out.print(draft.text, highlight=False, markup=False)
+    if draft.citations:
+        out.print("[bold]Hänvisningar[/]")
+        seen = set()
+        for c in draft.citations:
+            if c.source_id and c.source_id not in seen:
+                seen.add(c.source_id)
+                out.print(f"  • {c.label}  [dim]({c.source_id})[/]", highlight=False)
+    v = draft.verification
+    if v.ok:
+        out.print("[green]Kontroll:[/] alla hänvisningar och citat stämmer mot källorna.")
+    else:
+        out.print(
+            f"[red]Kontroll:[/] {len(v.unresolved)} okända hänvisningar, {len(v.misquoted)} felaktiga citat."
+        )
+    for sentence in v.unsupported_sentences:
+        out.print(f"[yellow]Påstående utan hänvisning:[/] {sentence}", highlight=False)
+
+
+@app.command()
+def draft(
+    file: Annotated[str, typer.Argument(help="Remissen: PDF, .txt eller .md, eller - för standard in")],
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="local = den inbyggda modellen, openai = OpenAI/OpenAI-kompatibel server (OPENAI_*)"
+        ),
+    ] = None,
+    exclude_source: Annotated[
+        list[str] | None,
+        typer.Option(help="Håll ett korpusdokument utanför sökningen, t.ex. remissvar/<fil>.txt"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv utkastet som JSON")] = False,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Visa stegen och texten medan de tas fram")
+    ] = False,
+    chat: Annotated[
+        bool, typer.Option("--chat", help="Revidera utkastet i dialog efteråt (en rad per önskemål)")
+    ] = False,
+) -> None:
+    """Skriv ett utkast till förvaltningens synpunkter på en remiss, med kontrollerade hänvisningar.
+
+    Exempel: remiss draft motion.pdf  ·  remiss draft - --json < motion.txt  ·
+    remiss draft motion.txt --chat  (skriv t.ex. "kortare" eller "byt ståndpunkt till besvarad")
+    """
+    if backend not in (None, "local", "openai"):
+        raise fail("--backend ska vara local eller openai.", 2)
+    settings = get_settings()
+    if backend is not None:
+        settings = settings.model_copy(update={"llm_backend": backend})
+    intake, warnings = _read_remiss(file, settings)
+    searcher = _open_searcher()
+    try:
+        prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
+    except PromptError as exc:
+        raise fail(str(exc)) from exc
+
+    def on_event(event: Event) -> None:
+        if event.kind == "step":
+            console.print(f"[dim]» {event.text} …[/]")
+        elif event.kind == "info" and event.step == "intake":
+            console.print(f"[bold]{event.text}[/]", highlight=False)
+        elif event.kind == "token" and stream and not as_json:
+            out.print(event.text, end="", highlight=False, markup=False)
+
+    show_steps = (stream or console.is_terminal) and not as_json
+    try:
+        with open_backend(settings) as model:
+            pipeline = Pipeline(searcher, model, prompts, on_event=on_event if show_steps else None)
+            conversation = Conversation(pipeline)
+            result = conversation.start(intake, exclude_sources=tuple(exclude_source or []))
+            state = conversation.state
+            assert state is not None
+            warnings.extend(state.warnings)
+            if stream and not as_json:
+                out.print()
+            if as_json:
+                out.print_json(
+                    data={**result.to_json(), "warnings": warnings, "intake": _intake_json(intake)}
+                )
+            else:
+                for w in warnings:
+                    console.print(f"[yellow]Obs:[/] {w}", highlight=False)
+                if not stream:
+                    out.print(
+                        f"[bold]Ståndpunkt:[/] {result.analysis.standpoint}  "
+                        f"[bold]Kompetens:[/] {COMPETENCE_SV[result.analysis.competence]}"
+                    )
+                    _print_draft(result)
+                else:
+                    _print_draft(replace(result, text=""))
+            if chat:
+                _chat_loop(conversation, as_json)
+    except DraftInputError as exc:
+        raise fail(str(exc), 2) from exc
+    except LLMError as exc:
+        raise fail(str(exc)) from exc
+    except KeyboardInterrupt:
+        console.print("Avbrutet.")
+        raise typer.Exit(130) from None
+    final = conversation.draft
+    if final is not None and not final.verification.ok:
+        raise typer.Exit(3)
+
+
+def _intake_json(intake: Intake) -> dict[str, object]:
+    return {
+        "title": intake.title,
+        "doc_type": intake.doc_type,
+        "proposers": intake.proposers,
+        "dnr": intake.dnr,
+        "addressed_to": intake.addressed_to,
+        "sender": intake.sender,
+        "proposals": [{"text": p.text, "kind": p.kind} for p in intake.proposals],
+        "language": intake.language,
+    }
+
+
+def _chat_loop(conversation: Conversation, as_json: bool) -> None:
+    console.print('[dim]Skriv ett önskemål (t.ex. "kortare"), eller en tom rad för att avsluta.[/]')
+    for line in sys.stdin:
+        message = line.strip()
+        if not message:
+            break
+        reply = conversation.send(message)
+        if as_json:
+            data = reply.draft.to_json() if reply.draft else None
+            out.print_json(data={"reply": reply.text, "intent": reply.intent, "draft": data})
+            continue
+        out.print(f"[bold]Remissagenten:[/] {reply.text}", highlight=False)
+        if reply.draft is not None:
+            _print_draft(reply.draft)
 
 
 def main() -> None:  # pragma: no cover - console entry point

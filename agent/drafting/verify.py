@@ -337,6 +337,11 @@ def _sentence_spans(text: str, quotes: _Spans) -> list[tuple[int, int]]:
     return out
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of `text` as verification sees them (character spans)."""
+    return _sentence_spans(text, _Spans((q.start, q.end) for q in _find_quotes(text)))
+
+
 def _add_stripped(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
     while s < e and text[s].isspace():
         s += 1

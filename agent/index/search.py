@@ -152,6 +152,7 @@ class Searcher:
         self._years = np.asarray(store.years(), dtype=np.int64)
         self._ids = store.ids()
         self._refs = ReferenceParser()
+        self._law_titles: dict[str, str] | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, check: bool = True) -> Searcher:
@@ -205,6 +206,12 @@ class Searcher:
 
     def get(self, doc_id: str) -> Document | None:
         return self.store.get(doc_id)
+
+    def law_titles(self) -> dict[str, str]:
+        """law_id -> title of every law in the index."""
+        if self._law_titles is None:
+            self._law_titles = self.store.law_titles()
+        return self._law_titles
 
     # -- filters ----------------------------------------------------------------------------
     def _mask(self, f: Filters) -> np.ndarray | None:

@@ -255,6 +255,17 @@ class DocStore:
             )
         return out
 
+    def law_titles(self) -> dict[str, str]:
+        """law_id -> the law's title ("Förordning med instruktion för Säkerhetspolisen"), in row order."""
+        rows = self._db.execute(
+            "SELECT json_extract(metadata, '$.law_id'), json_extract(metadata, '$.law_title') "
+            "FROM docs WHERE kind = 'law' ORDER BY row"
+        )
+        out: dict[str, str] = {}
+        for law_id, title in rows:
+            out.setdefault(law_id, title or "")
+        return out
+
     def columns(self) -> list[tuple[str, str, str, str]]:
         """(kind, source, law_id, body) for every row, in row order: the filter masks."""
         out = []

@@ -5,7 +5,7 @@ llama.cpp server started by the app on a GGUF model (`local_model.py` finds or a
 with OPENAI_BASE_URL / OPENAI_API_KEY it is OpenAI or any compatible server (`backends.py`).
 """
 
-from agent.llm.backends import ChatBackend, LocalServer, choose_kind, open_backend
+from agent.llm.backends import ChatBackend, ChatModel, LocalServer, choose_kind, open_backend
 from agent.llm.local_model import (
     ChecksumError,
     LLMError,
@@ -17,6 +17,7 @@ from agent.llm.local_model import (
 
 __all__ = [
     "ChatBackend",
+    "ChatModel",
     "ChecksumError",
     "LLMError",
     "LocalServer",

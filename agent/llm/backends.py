@@ -30,7 +30,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from agent.llm.local_model import LLMError, resolve_model_path
 
@@ -279,6 +279,27 @@ class LocalServer:
         with contextlib.suppress(Exception):
             if self._proc is not None and self._proc.poll() is None:
                 self._proc.kill()
+
+
+class ChatModel(Protocol):
+    """What the drafting pipeline needs from a chat model (`ChatBackend`, or a fake in tests)."""
+
+    model: str
+    kind: BackendKind
+
+    def complete_json(
+        self,
+        messages: list[dict[str, Any]],
+        schema: dict[str, Any],
+        max_tokens: int,
+        *,
+        temperature: float = 0.0,
+        name: str = "svar",
+    ) -> dict[str, Any]: ...
+
+    def stream(
+        self, messages: list[dict[str, Any]], *, max_tokens: int | None = None, temperature: float = 0.0
+    ) -> Iterator[str]: ...
 
 
 class _PortTaken(Exception):

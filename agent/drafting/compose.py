@@ -1,0 +1,304 @@
+"""Step 5 of the pipeline: the draft text of "Förvaltningens synpunkter och förslag".
+
+Two writers, one set of sources, one verification afterwards:
+
+* `assemble` (the local model's path): the prose is put together from the phrasings of the prompt
+  file, the remiss's own proposals, and verbatim law text and earlier answers chosen by the earlier
+  steps. No model writes a word of it, so every citation and quotation is checkable by construction.
+* `write_prose` / `revise_prose` (a strong model: OpenAI or an OpenAI-compatible server): the model
+  writes freely from the same analysis and sources, streamed; `drop_failing` then removes any
+  sentence whose citation or quotation does not verify.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from agent.drafting.analysis import KL_2_1, KL_2_2
+from agent.drafting.competence import CompetenceResult, shared_terms
+from agent.drafting.guard import neutralize
+from agent.drafting.intake import Intake, normalize_ws
+from agent.drafting.models import Analysis, Verification
+from agent.drafting.prompts import Prompts
+from agent.drafting.retrieve import Evidence
+from agent.drafting.text import clip, content_terms
+from agent.drafting.verify import sentence_spans
+from agent.llm.backends import ChatModel
+from agent.sources.models import Document
+
+DOC_NAMES = {
+    "motion": "motionen",
+    "medborgarförslag": "medborgarförslaget",
+    "remiss": "remissen",
+    "utredning": "utredningen",
+    "okänd": "förslaget",
+}
+COMPETENCE_SV = {"within": "inom", "outside": "utanför", "uncertain": "oklart"}
+MAX_QUOTE = 600  # characters of law text quoted in an assembled draft
+MAX_PRECEDENTS_QUOTED = 2
+MIN_SHARED_LAW = 2  # content words a law paragraph must share with the remiss to be quoted
+MIN_SHARED_PRECEDENT = 3
+MAX_SOURCE_CHARS_PROSE = 1500
+PROSE_MAX_TOKENS = 1200
+_JUDGEMENT_RE = re.compile(
+    r"\b(bedömer|bedömning|anser|föreslår|konstaterar|avstyrk|tillstyrk|besvarad|ställer sig)", re.IGNORECASE
+)
+_WORD_RE = re.compile(r"[a-zåäöéü]{4,}", re.IGNORECASE)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower()[:7] for w in _WORD_RE.findall(text)}
+
+
+def stycken(doc: Document) -> list[str]:
+    """A law paragraph's stycken as verbatim text (points on their own lines)."""
+    raw = doc.metadata.get("stycken")
+    if raw:
+        return ["\n".join(part for part in st if part) for st in raw]
+    return [s for s in doc.text.split("\n\n") if s.strip()]
+
+
+_AMENDMENT_RE = re.compile(r"\s*(Lag|Förordning)\s*\(\d{4}:\d+\)\.?\s*$")
+
+
+def law_quote(doc: Document, topic: str = "", limit: int = MAX_QUOTE) -> str:
+    """A verbatim quotation of `doc`: its first stycke, or (with `topic`) the stycke or point that
+    shares most words with `topic` — a point is quoted as "<stycke opening> […] <point>"."""
+    parts = stycken(doc)
+    if not parts:
+        return ""
+    best = parts[0]
+    if topic:
+        want = content_terms(topic)
+        candidates: list[str] = []
+        for st in parts:
+            lines = st.split("\n")
+            candidates.append(normalize_ws(st))
+            if len(lines) > 1:
+                head = normalize_ws(lines[0])
+                for point in lines[1:]:
+                    body = re.sub(r"^\s*\d+[a-z]?\.\s*", "", point).strip().rstrip(",;.")
+                    body = re.sub(r",? (och|eller)$", "", body)
+                    candidates.append(f"{head} […] {body}")
+        best = max(candidates, key=lambda c: (len(content_terms(c) & want), -len(c)))
+    text = _AMENDMENT_RE.sub("", normalize_ws(best))  # "… medlemmar. Lag (2019:835)." -> "… medlemmar."
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+        text = cut + " […]"
+    return text.rstrip(".") if text.endswith(".") and text.count(".") == 1 else text
+
+
+def relevant(doc: Document, topic: str, min_shared: int = MIN_SHARED_LAW) -> bool:
+    """Does a retrieved source share enough content words with the remiss to be worth quoting?"""
+    return len(shared_terms(doc, topic)) >= min_shared
+
+
+def _sentence_quote(doc: Document, topic: str, limit: int = 400) -> str:
+    """The sentence of an earlier answer that best states its judgement on `topic` (verbatim)."""
+    text = normalize_ws(doc.text)
+    spans = sentence_spans(text)
+    want = _words(topic)
+    best, best_score = "", -1.0
+    for s, e in spans:
+        sent = text[s:e].strip()
+        if len(sent.split()) < 6 or len(sent) > limit or "”" in sent or '"' in sent:
+            continue
+        if not _JUDGEMENT_RE.search(sent):
+            continue
+        score = len(_words(sent) & want)
+        if score > best_score:
+            best, best_score = sent, score
+    return best.rstrip(".")
+
+
+def precedent_ref(doc: Document) -> str:
+    """How an earlier answer is cited: "Stockholms stad, kommunstyrelsen, 2013, Dnr …" or its label."""
+    dnr = doc.metadata.get("dnr") or ""
+    if dnr:
+        body = doc.metadata.get("body") or ""
+        date = doc.metadata.get("date") or ""
+        bits = [b for b in (body, date) if b]
+        return ", ".join([*bits, f"Dnr {dnr}" if not dnr.lower().startswith("dnr") else dnr])
+    return doc.label
+
+
+def _doc_phrases(intake: Intake) -> tuple[str, str]:
+    short = DOC_NAMES.get(intake.doc_type, "förslaget")
+    title = normalize_ws(intake.title)
+    if title:
+        if title.split()[0].lower() in {"motion", "medborgarförslag", "remiss", "motionen"}:
+            title = title[0].lower() + title[1:]
+        long = title
+    else:
+        long = short
+    return long, short
+
+
+def assemble(
+    intake: Intake,
+    evidence: Evidence,
+    competence: CompetenceResult,
+    analysis: Analysis,
+    prompts: Prompts,
+    *,
+    short: bool = False,
+    additions: Iterable[str] = (),
+) -> str:
+    """The draft text for the local path, from phrasings, proposals and verbatim sources."""
+    p = prompts.phrase
+    doc_long, doc_short = _doc_phrases(intake)
+    by = f" av {', '.join(intake.proposers)}" if intake.proposers else ""
+    frame = {d.id: d for d in evidence.frame}
+    topic = " ".join(pr.text for pr in intake.proposals) or intake.title
+    paras: list[str] = []
+
+    intro = [p("intro", doc=doc_long, by=by)]
+    proposals = [normalize_ws(neutralize(pr.text)[0]) for pr in intake.proposals[:4]]
+    if len(proposals) == 1:
+        intro.append(p("proposals_one", doc_short=doc_short, proposal=proposals[0]))
+        paras.append(" ".join(intro))
+    elif proposals:
+        intro.append(p("proposals_many", doc_short=doc_short))
+        paras.append(" ".join(intro) + "\n\n" + "\n".join(f"- {x}" for x in proposals))
+    else:
+        paras.append(" ".join(intro))
+    if analysis.standpoint != "tillstyrker" and not short:
+        paras.append(p("courtesy", doc_short=doc_short))
+
+    comp: list[str] = []
+    if KL_2_1 in frame:
+        if not short:
+            comp.append(p("frame"))
+        comp.append(p("frame_1", label=frame[KL_2_1].label, quote=law_quote(frame[KL_2_1])))
+    if analysis.competence == "outside":
+        if KL_2_2 in frame:
+            comp.append(p("frame_2", label=frame[KL_2_2].label, quote=law_quote(frame[KL_2_2])))
+        paras.append(" ".join(comp))
+        for j in competence.judgements:
+            if not j.evidence:
+                continue
+            doc = j.evidence[0]
+            proposal_short = clip(normalize_ws(neutralize(j.proposal.text)[0]), 160).rstrip(".")
+            paras.append(
+                " ".join(
+                    [
+                        p("authority", label=doc.label, quote=law_quote(doc, j.proposal.text + " " + topic)),
+                        p("authority_conclusion", proposal_short=proposal_short, authority=j.actor),
+                    ]
+                )
+            )
+        kl22 = frame[KL_2_2].label if KL_2_2 in frame else ""
+        paras.append(p("outside", kl22=kl22))
+    else:
+        kl21 = frame[KL_2_1].label if KL_2_1 in frame else ""
+        comp.append(p("within" if analysis.competence == "within" else "uncertain", kl21=kl21))
+        paras.append(" ".join(comp))
+        support_ids = {i for a in analysis.arguments for i in a.source_ids}
+        laws = [d for d in evidence.laws if d.id in support_ids and relevant(d, topic)][: 1 if short else 2]
+        for doc in laws:
+            paras.append(p("municipal", label=doc.label, quote=law_quote(doc, topic)))
+
+    if not short:
+        support_ids = {i for a in analysis.arguments for i in a.source_ids}
+        chosen = [d for d in evidence.precedents if d.id in support_ids] or evidence.precedents[:1]
+        chosen = [d for d in chosen if relevant(d, topic, MIN_SHARED_PRECEDENT)]
+        for doc in chosen[:MAX_PRECEDENTS_QUOTED]:
+            quote = _sentence_quote(doc, topic)
+            body = doc.metadata.get("body") or "En annan nämnd"
+            if quote:
+                paras.append(p("precedent", body=body, ref=precedent_ref(doc), quote=quote))
+    paras.extend(a.strip() for a in additions if a.strip())
+    paras.append(p(f"conclusion.{analysis.standpoint}"))
+    return "\n\n".join(x.strip() for x in paras if x.strip()) + "\n"
+
+
+# --------------------------------------------------------------------------- strong-model prose
+
+
+def sources_listing(docs: list[Document], limit: int = MAX_SOURCE_CHARS_PROSE) -> str:
+    out = []
+    for doc in docs:
+        ref = precedent_ref(doc) if doc.kind == "precedent" else doc.label
+        out.append(f"[{ref}]\n{clip(doc.text, limit)}")
+    return "\n\n".join(out)
+
+
+def _arguments_listing(analysis: Analysis, docs: dict[str, Document]) -> str:
+    lines = []
+    for a in analysis.arguments:
+        labels = ", ".join(docs[i].label for i in a.source_ids if i in docs)
+        lines.append(f"- {a.text} ({labels})")
+    return "\n".join(lines) or "(inga)"
+
+
+def _collect(chunks: Iterable[str], on_token: Callable[[str], None] | None) -> str:
+    out = []
+    for chunk in chunks:
+        out.append(chunk)
+        if on_token is not None:
+            on_token(chunk)
+    return "".join(out)
+
+
+def write_prose(
+    intake: Intake,
+    sources: list[Document],
+    analysis: Analysis,
+    chat: ChatModel,
+    prompts: Prompts,
+    on_token: Callable[[str], None] | None = None,
+) -> str:
+    docs = {d.id: d for d in sources}
+    user = prompts.text(
+        "prose_user",
+        title=intake.title or "(utan titel)",
+        proposals="\n".join(f"- {neutralize(p.text)[0]}" for p in intake.proposals[:6]) or "(inga)",
+        competence=COMPETENCE_SV[analysis.competence],
+        standpoint=analysis.standpoint,
+        arguments=_arguments_listing(analysis, docs),
+        sources=sources_listing(sources),
+    )
+    messages = [
+        {"role": "system", "content": prompts.text("prose_system")},
+        {"role": "user", "content": user},
+    ]
+    return _collect(chat.stream(messages, max_tokens=PROSE_MAX_TOKENS), on_token).strip() + "\n"
+
+
+def revise_prose(
+    text: str,
+    request: str,
+    sources: list[Document],
+    chat: ChatModel,
+    prompts: Prompts,
+    on_token: Callable[[str], None] | None = None,
+) -> str:
+    user = prompts.text("revise_user", request=request, draft=text, sources=sources_listing(sources))
+    messages = [
+        {"role": "system", "content": prompts.text("revise_system")},
+        {"role": "user", "content": user},
+    ]
+    return _collect(chat.stream(messages, max_tokens=PROSE_MAX_TOKENS), on_token).strip() + "\n"
+
+
+def drop_failing(text: str, verification: Verification) -> tuple[str, list[str]]:
+    """`text` without the sentences that hold an unresolved citation or a misquotation."""
+    bad = [*verification.unresolved, *(m.quote for m in verification.misquoted)]
+    if not bad:
+        return text, []
+    removed: list[str] = []
+    keep: list[tuple[int, int]] = []
+    for s, e in sentence_spans(text):
+        sentence = normalize_ws(text[s:e])
+        if any(normalize_ws(b) in sentence for b in bad if b):
+            removed.append(sentence)
+        else:
+            keep.append((s, e))
+    out, prev = [], 0
+    for s, e in keep:
+        gap = text[prev:s]
+        out.append("\n\n" if "\n\n" in gap else ("\n" if "\n" in gap else (" " if prev else "")))
+        out.append(text[s:e])
+        prev = e
+    return "".join(out).strip() + "\n", removed

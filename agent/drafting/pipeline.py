@@ -1,0 +1,271 @@
+"""The drafting pipeline, top to bottom: remiss -> verified draft of förvaltningens synpunkter.
+
+    STEPS = intake check -> retrieve -> kompetensprövning -> analysis -> compose -> verify
+
+Each step is a plain function of the `DraftState` (testable alone, see tests/test_pipeline.py) and
+reports progress through `on_event` (the CLI prints it, the app shows it, `--stream` streams model
+tokens through it). The same steps run for the local model and for OpenAI/compatible servers; only
+`compose` differs: the local path assembles the prose from verified material, a strong model writes
+it, and then verification removes what does not check out.
+
+    state = draft_remiss(intake, searcher, chat, prompts, exclude_sources=("remissvar/x.txt",))
+    state.draft.to_json()
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agent.drafting.analysis import analyse
+from agent.drafting.competence import CompetenceResult, assess_competence
+from agent.drafting.compose import assemble, drop_failing, revise_prose, write_prose
+from agent.drafting.guard import W_INJECTION, neutralize
+from agent.drafting.intake import W_NO_PROPOSAL, Intake
+from agent.drafting.models import Analysis, Draft, Standpoint, Verification
+from agent.drafting.prompts import Prompts
+from agent.drafting.retrieve import MAX_PROPOSALS_USED, Evidence, retrieve
+from agent.drafting.verify import verify_draft
+from agent.index.search import Searcher
+from agent.llm.backends import ChatModel
+from agent.sources.models import Document
+
+EventKind = Literal["step", "info", "token", "done"]
+ProseMode = Literal["auto", "assembled", "model"]
+
+# Step names shown to the user (Swedish).
+STEP_LABELS = {
+    "intake": "Läser remissen",
+    "retrieve": "Hämtar lagrum och tidigare remissvar",
+    "competence": "Prövar den kommunala kompetensen",
+    "analysis": "Väljer ståndpunkt och argument",
+    "compose": "Skriver utkastet",
+    "verify": "Kontrollerar hänvisningar och citat",
+}
+W_NOT_SWEDISH_STOP = (
+    "Remissen verkar inte vara skriven på svenska. Förvaltningens synpunkter skrivs utifrån en svensk "
+    "remisstext; klistra in den svenska versionen."
+)
+W_REMOVED = "Meningar som inte gick att kontrollera mot källorna togs bort: {items}"
+
+
+class DraftInputError(Exception):
+    """The remiss cannot be drafted from (Swedish message for the user)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    step: str
+    text: str
+
+
+EventHandler = Callable[[Event], None]
+
+
+@dataclass
+class DraftState:
+    """Everything the steps produce; the conversation keeps it between chat turns."""
+
+    intake: Intake
+    exclude_sources: tuple[str, ...] = ()
+    extra_law_ids: tuple[str, ...] = ()
+    standpoint_override: Standpoint | None = None
+    short: bool = False
+    additions: list[str] = field(default_factory=list)
+    evidence: Evidence | None = None
+    competence: CompetenceResult | None = None
+    analysis: Analysis | None = None
+    text: str = ""
+    draft: Draft | None = None
+    warnings: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def sources(self) -> list[Document]:
+        """Every source the draft was given: retrieved documents and confirmed competence evidence."""
+        docs = self.evidence.documents() if self.evidence else []
+        seen = {d.id for d in docs}
+        for doc in self.competence.evidence() if self.competence else []:
+            if doc.id not in seen:
+                seen.add(doc.id)
+                docs.append(doc)
+        return docs
+
+    @property
+    def proposals(self):  # type: ignore[no-untyped-def]
+        return self.intake.proposals[:MAX_PROPOSALS_USED]
+
+
+@dataclass
+class Pipeline:
+    searcher: Searcher
+    chat: ChatModel
+    prompts: Prompts
+    prose: ProseMode = "auto"
+    on_event: EventHandler | None = None
+
+    # ------------------------------------------------------------------ plumbing
+    def emit(self, kind: EventKind, step: str, text: str) -> None:
+        if self.on_event is not None:
+            self.on_event(Event(kind, step, text))
+
+    def _timed(self, state: DraftState, step: str, fn: Callable[[DraftState], None]) -> None:
+        self.emit("step", step, STEP_LABELS[step])
+        t0 = time.perf_counter()
+        fn(state)
+        state.timings[step] = state.timings.get(step, 0.0) + time.perf_counter() - t0
+
+    @property
+    def assembled(self) -> bool:
+        return self.prose == "assembled" or (self.prose == "auto" and self.chat.kind == "local")
+
+    # ------------------------------------------------------------------ the steps, in order
+    def check_intake(self, state: DraftState) -> None:
+        intake = state.intake
+        if intake.language == "other":
+            raise DraftInputError(W_NOT_SWEDISH_STOP)
+        if not intake.proposals:
+            raise DraftInputError(f"{W_NO_PROPOSAL} Klistra in motionens eller förslagets text.")
+        state.warnings = list(dict.fromkeys([*state.warnings, *intake.warnings]))
+        injected = neutralize(intake.text)[1]
+        if injected:
+            examples = "; ".join(f"”{s[:120]}”" for s in injected[:3])
+            state.warnings.append(W_INJECTION.format(n=len(injected), examples=examples))
+        listing = "\n".join(f"- {p.text}" for p in state.proposals)
+        self.emit("info", "intake", f"{intake.title or 'Remiss utan titel'}\n{listing}")
+
+    def retrieve(self, state: DraftState) -> None:
+        state.evidence = retrieve(
+            state.intake,
+            self.searcher,
+            exclude_sources=state.exclude_sources,
+            extra_law_ids=state.extra_law_ids,
+        )
+        ev = state.evidence
+        self.emit(
+            "info",
+            "retrieve",
+            f"{len(ev.laws) + len(ev.frame)} lagrum, {len(ev.precedents)} tidigare remissvar",
+        )
+
+    def assess(self, state: DraftState) -> None:
+        assert state.evidence is not None
+        state.competence = assess_competence(
+            state.proposals, state.evidence, self.searcher, self.chat, self.prompts
+        )
+        self.emit(
+            "info",
+            "competence",
+            {"within": "inom", "outside": "utanför", "uncertain": "oklart"}[state.competence.competence],
+        )
+
+    def analyse(self, state: DraftState) -> None:
+        assert state.evidence is not None and state.competence is not None
+        state.analysis = analyse(
+            state.proposals,
+            state.evidence,
+            state.competence,
+            self.chat,
+            self.prompts,
+            standpoint_override=state.standpoint_override,
+        )
+        self.emit("info", "analysis", state.analysis.standpoint)
+
+    def compose(self, state: DraftState) -> None:
+        assert state.evidence is not None and state.competence is not None and state.analysis is not None
+        if self.assembled:
+            state.text = assemble(
+                state.intake,
+                state.evidence,
+                state.competence,
+                state.analysis,
+                self.prompts,
+                short=state.short,
+                additions=state.additions,
+            )
+            self.emit("token", "compose", state.text)
+        else:
+            state.text = write_prose(
+                state.intake, state.sources(), state.analysis, self.chat, self.prompts, self._token
+            )
+            if state.additions:
+                state.text = state.text.rstrip() + "\n\n" + "\n\n".join(state.additions) + "\n"
+
+    def verify(self, state: DraftState) -> None:
+        assert state.analysis is not None
+        sources = state.sources()
+        ignore = [state.intake.dnr] if state.intake.dnr else []
+        citations, verification = verify_draft(state.text, sources, ignore_dnrs=ignore)
+        if not verification.ok and not self.assembled:
+            state.text, citations, verification = self.repair(state, sources, verification, ignore)
+        state.draft = Draft(
+            text=state.text,
+            analysis=state.analysis,
+            sources=sources,
+            citations=citations,
+            verification=verification,
+            model=self.chat.model,
+            prompt_version=self.prompts.version,
+            timings=dict(state.timings),
+        )
+
+    def repair(
+        self, state: DraftState, sources: list[Document], verification: Verification, ignore: list[str]
+    ) -> tuple[str, list, Verification]:  # type: ignore[type-arg]
+        """One revision round by the model, then drop whatever still fails."""
+        problems = [*verification.unresolved, *(m.quote for m in verification.misquoted)]
+        request = (
+            "Rätta utkastet: följande hänvisningar eller citat finns inte i källorna och ska tas bort eller "
+            "ersättas med ordagranna citat ur de givna källorna: " + "; ".join(problems)
+        )
+        self.emit("info", "verify", "Rättar hänvisningar som inte gick att kontrollera")
+        text = revise_prose(state.text, request, sources, self.chat, self.prompts)
+        citations, verification = verify_draft(text, sources, ignore_dnrs=ignore)
+        if not verification.ok:
+            text, removed = drop_failing(text, verification)
+            state.removed.extend(removed)
+            state.warnings.append(W_REMOVED.format(items="; ".join(removed)))
+            citations, verification = verify_draft(text, sources, ignore_dnrs=ignore)
+        return text, citations, verification
+
+    def _token(self, chunk: str) -> None:
+        self.emit("token", "compose", chunk)
+
+    # ------------------------------------------------------------------ running
+    def run(self, state: DraftState, *, start: str = "intake") -> DraftState:
+        """Run the steps from `start` on (a chat revision re-runs only what it changed)."""
+        steps: list[tuple[str, Callable[[DraftState], None]]] = [
+            ("intake", self.check_intake),
+            ("retrieve", self.retrieve),
+            ("competence", self.assess),
+            ("analysis", self.analyse),
+            ("compose", self.compose),
+            ("verify", self.verify),
+        ]
+        names = [name for name, _ in steps]
+        t0 = time.perf_counter()
+        for name, fn in steps[names.index(start) :]:
+            self._timed(state, name, fn)
+        state.timings["total"] = state.timings.get("total", 0.0) + time.perf_counter() - t0
+        assert state.draft is not None
+        state.draft.timings = dict(state.timings)
+        self.emit("done", "verify", "")
+        return state
+
+
+def draft_remiss(
+    intake: Intake,
+    searcher: Searcher,
+    chat: ChatModel,
+    prompts: Prompts,
+    *,
+    exclude_sources: tuple[str, ...] = (),
+    on_event: EventHandler | None = None,
+    prose: ProseMode = "auto",
+) -> DraftState:
+    """Draft förvaltningens synpunkter for `intake` (the whole pipeline)."""
+    pipeline = Pipeline(searcher, chat, prompts, prose=prose, on_event=on_event)
+    return pipeline.run(DraftState(intake=intake, exclude_sources=tuple(exclude_sources)))
