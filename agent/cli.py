@@ -14,7 +14,7 @@ from rich.table import Table
 
 from agent.config import Settings, get_settings
 from agent.drafting.chat import Conversation
-from agent.drafting.compose import COMPETENCE_SV
+from agent.drafting.compose import COMPETENCE_SV, prompt_budget
 from agent.drafting.intake import Intake, load_intake, parse_intake
 from agent.drafting.models import Draft
 from agent.drafting.pipeline import DraftInputError, Event, Pipeline
@@ -407,15 +407,24 @@ def draft(
     def on_event(event: Event) -> None:
         if event.kind == "step":
             console.print(f"[dim]» {event.text} …[/]")
-        elif event.kind == "info" and event.step == "intake":
-            console.print(f"[bold]{event.text}[/]", highlight=False)
         elif event.kind == "token" and stream and not as_json:
             out.print(event.text, end="", highlight=False, markup=False)
 
     show_steps = (stream or console.is_terminal) and not as_json
+    if show_steps:  # what was understood, at once (before the model server starts)
+        listing = "\n".join(f"- {p.text}" for p in intake.proposals[:4])
+        console.print(f"[bold]{intake.title or 'Remiss utan titel'}[/]\n{listing}", highlight=False)
+        console.print("[dim]» Startar språkmodellen …[/]")
     try:
         with open_backend(settings) as model:
-            pipeline = Pipeline(searcher, model, prompts, on_event=on_event if show_steps else None)
+            context = settings.llm_context if model.kind == "local" else None
+            pipeline = Pipeline(
+                searcher,
+                model,
+                prompts,
+                on_event=on_event if show_steps else None,
+                prompt_chars=prompt_budget(context),
+            )
             conversation = Conversation(pipeline)
             result = conversation.start(intake, exclude_sources=tuple(exclude_source or []))
             state = conversation.state

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -264,16 +265,25 @@ def machine() -> dict[str, Any]:
         cpu = next(x for x in lines if x.startswith("model name")).split(":", 1)[1].strip()
     with contextlib.suppress(OSError, ValueError, IndexError):
         mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    git = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
-    status = ["git", "status", "--porcelain", "agent", "prompts"]
-    dirty = subprocess.run(status, cwd=ROOT, capture_output=True, text=True, check=False)
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": cpu,
         "ram_gib": round(mem_kb / 1024**2, 1),
         "python": platform.python_version(),
-        "git_commit": git.stdout.strip(),
-        "agent_or_prompts_modified": bool(dirty.stdout.strip()),
+    }
+
+
+def code_state() -> dict[str, Any]:
+    """The commit and the uncommitted changes to the code that drafts (agent/, prompts/)."""
+
+    def git(*cmd: str) -> str:
+        return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True, check=False).stdout
+
+    diff = git("diff", "HEAD", "--", "agent", "prompts")
+    return {
+        "git_commit": git("rev-parse", "HEAD").strip(),
+        "uncommitted_changes_in": git("diff", "HEAD", "--name-only", "--", "agent", "prompts").split(),
+        "diff_sha1": hashlib.sha1(diff.encode()).hexdigest()[:12],
     }
 
 
@@ -298,6 +308,7 @@ def main() -> None:
         print(RESULT_PREFIX + json.dumps(run_one(args.file, exclude), ensure_ascii=False), flush=True)
         return
 
+    code_before = code_state()
     runs = []
     for i in range(args.runs):
         r = run_child(args.file, exclude)
@@ -343,6 +354,8 @@ def main() -> None:
             [f"REMISS_DATA_DIR={os.environ.get('REMISS_DATA_DIR', '')}", "python", *sys.argv]
         ),
         "machine": machine(),
+        # agent/ and prompts/ as the runs saw them; "changed_during_runs" means someone edited them meanwhile
+        "code": {**code_before, "changed_during_runs": code_state() != code_before},
         "file": str(args.file),
         "exclude_sources": list(exclude),
         "runs": args.runs,

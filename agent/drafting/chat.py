@@ -30,6 +30,7 @@ from typing import Literal
 from agent.drafting.intake import Intake
 from agent.drafting.models import Draft, Standpoint
 from agent.drafting.pipeline import DraftState, Pipeline
+from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import retrieve
 from agent.sources.models import Document
 from agent.sources.references import Reference, find_references, law_id_for_name
@@ -113,7 +114,7 @@ class Conversation:
         return self.versions[-1] if self.versions else None
 
     @property
-    def prompts(self):  # type: ignore[no-untyped-def]
+    def prompts(self) -> Prompts:
         return self.pipeline.prompts
 
     def _record(self, user: str | None, reply: Reply) -> Reply:

@@ -41,6 +41,17 @@ MIN_SHARED_LAW = 2  # content words a law paragraph must share with the remiss t
 MIN_SHARED_PRECEDENT = 3
 MAX_SOURCE_CHARS_PROSE = 1500
 PROSE_MAX_TOKENS = 1200
+DEFAULT_PROMPT_CHARS = 24_000  # sources in a strong model's prompt (see `prompt_budget`)
+
+
+def prompt_budget(context_tokens: int | None) -> int:
+    """Characters of sources that fit a model's context beside the instructions and the answer
+    (≈ 2 characters per token for Swedish is on the safe side); None = a large hosted model."""
+    if context_tokens is None:
+        return DEFAULT_PROMPT_CHARS
+    return max(2000, (context_tokens - PROSE_MAX_TOKENS - 600) * 2)
+
+
 _JUDGEMENT_RE = re.compile(
     r"\b(bedömer|bedömning|anser|föreslår|konstaterar|avstyrk|tillstyrk|besvarad|ställer sig)", re.IGNORECASE
 )
@@ -216,11 +227,20 @@ def assemble(
 # --------------------------------------------------------------------------- strong-model prose
 
 
-def sources_listing(docs: list[Document], limit: int = MAX_SOURCE_CHARS_PROSE) -> str:
+def sources_listing(
+    docs: list[Document], limit: int = MAX_SOURCE_CHARS_PROSE, budget: int = DEFAULT_PROMPT_CHARS
+) -> str:
+    """The sources for a strong model's prompt, each clipped to `limit` and all to `budget` characters."""
     out = []
+    left = budget
     for doc in docs:
         ref = precedent_ref(doc) if doc.kind == "precedent" else doc.label
-        out.append(f"[{ref}]\n{clip(doc.text, limit)}")
+        room = min(limit, left - len(ref) - 4)
+        if room < 200:
+            break
+        entry = f"[{ref}]\n{clip(doc.text, room)}"
+        out.append(entry)
+        left -= len(entry) + 2
     return "\n\n".join(out)
 
 
@@ -248,6 +268,7 @@ def write_prose(
     chat: ChatModel,
     prompts: Prompts,
     on_token: Callable[[str], None] | None = None,
+    budget: int = DEFAULT_PROMPT_CHARS,
 ) -> str:
     docs = {d.id: d for d in sources}
     user = prompts.text(
@@ -257,7 +278,7 @@ def write_prose(
         competence=COMPETENCE_SV[analysis.competence],
         standpoint=analysis.standpoint,
         arguments=_arguments_listing(analysis, docs),
-        sources=sources_listing(sources),
+        sources=sources_listing(sources, budget=budget),
     )
     messages = [
         {"role": "system", "content": prompts.text("prose_system")},
@@ -273,8 +294,12 @@ def revise_prose(
     chat: ChatModel,
     prompts: Prompts,
     on_token: Callable[[str], None] | None = None,
+    budget: int = DEFAULT_PROMPT_CHARS,
 ) -> str:
-    user = prompts.text("revise_user", request=request, draft=text, sources=sources_listing(sources))
+    budget = max(2000, budget - len(text))
+    user = prompts.text(
+        "revise_user", request=request, draft=text, sources=sources_listing(sources, budget=budget)
+    )
     messages = [
         {"role": "system", "content": prompts.text("revise_system")},
         {"role": "user", "content": user},

@@ -21,10 +21,16 @@ from typing import Literal
 
 from agent.drafting.analysis import analyse
 from agent.drafting.competence import CompetenceResult, assess_competence
-from agent.drafting.compose import assemble, drop_failing, revise_prose, write_prose
+from agent.drafting.compose import (
+    DEFAULT_PROMPT_CHARS,
+    assemble,
+    drop_failing,
+    revise_prose,
+    write_prose,
+)
 from agent.drafting.guard import W_INJECTION, neutralize
-from agent.drafting.intake import W_NO_PROPOSAL, Intake
-from agent.drafting.models import Analysis, Draft, Standpoint, Verification
+from agent.drafting.intake import W_NO_PROPOSAL, Intake, Proposal
+from agent.drafting.models import Analysis, Citation, Draft, Standpoint, Verification
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import MAX_PROPOSALS_USED, Evidence, retrieve
 from agent.drafting.verify import verify_draft
@@ -95,7 +101,8 @@ class DraftState:
         return docs
 
     @property
-    def proposals(self):  # type: ignore[no-untyped-def]
+    def proposals(self) -> list[Proposal]:
+        """The proposals the steps judge (the first `MAX_PROPOSALS_USED`)."""
         return self.intake.proposals[:MAX_PROPOSALS_USED]
 
 
@@ -106,6 +113,7 @@ class Pipeline:
     prompts: Prompts
     prose: ProseMode = "auto"
     on_event: EventHandler | None = None
+    prompt_chars: int = DEFAULT_PROMPT_CHARS  # source text in a strong model's prompt (`prompt_budget`)
 
     # ------------------------------------------------------------------ plumbing
     def emit(self, kind: EventKind, step: str, text: str) -> None:
@@ -189,7 +197,13 @@ class Pipeline:
             self.emit("token", "compose", state.text)
         else:
             state.text = write_prose(
-                state.intake, state.sources(), state.analysis, self.chat, self.prompts, self._token
+                state.intake,
+                state.sources(),
+                state.analysis,
+                self.chat,
+                self.prompts,
+                self._token,
+                budget=self.prompt_chars,
             )
             if state.additions:
                 state.text = state.text.rstrip() + "\n\n" + "\n\n".join(state.additions) + "\n"
@@ -214,7 +228,7 @@ class Pipeline:
 
     def repair(
         self, state: DraftState, sources: list[Document], verification: Verification, ignore: list[str]
-    ) -> tuple[str, list, Verification]:  # type: ignore[type-arg]
+    ) -> tuple[str, list[Citation], Verification]:
         """One revision round by the model, then drop whatever still fails."""
         problems = [*verification.unresolved, *(m.quote for m in verification.misquoted)]
         request = (
@@ -222,7 +236,7 @@ class Pipeline:
             "ersättas med ordagranna citat ur de givna källorna: " + "; ".join(problems)
         )
         self.emit("info", "verify", "Rättar hänvisningar som inte gick att kontrollera")
-        text = revise_prose(state.text, request, sources, self.chat, self.prompts)
+        text = revise_prose(state.text, request, sources, self.chat, self.prompts, budget=self.prompt_chars)
         citations, verification = verify_draft(text, sources, ignore_dnrs=ignore)
         if not verification.ok:
             text, removed = drop_failing(text, verification)
