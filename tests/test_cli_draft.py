@@ -160,3 +160,17 @@ def test_openai_backend_option_reaches_the_pipeline(invoke) -> None:  # type: ig
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["text"].strip() == prose
     assert "stream" in chat.questions()
+
+
+def test_a_200_page_pdf_is_drafted_in_bounded_time(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    motion = STOCKHOLM_FILE.read_text(encoding="utf-8").split("\n")[1:60]
+    filler = "Bilaga. Statistik över ärenden och kostnader i förvaltningens verksamheter under året. " * 30
+    pdf = write_pdf(tmp_path / "lang.pdf", make_text_pdf(["\n".join(motion)] + [filler] * 199))
+    started = time.perf_counter()
+    result = invoke(FakeChat(actors=["kommunen"]))("draft", str(pdf), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["intake"]["proposals"] and data["verification"]["unresolved"] == []
+    assert time.perf_counter() - started < 60  # a hang guard, not a speed target (bench/draft.py)
