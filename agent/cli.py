@@ -490,6 +490,38 @@ def _chat_loop(conversation: Conversation, as_json: bool) -> None:
             _print_draft(reply.draft)
 
 
+def streamlit_command(port: int, host: str) -> list[str]:
+    """`streamlit run ui/app.py` with offline-safe flags (no usage statistics, no browser opened)."""
+    from agent.config import PROJECT_ROOT
+
+    return [
+        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
+        "--server.port", str(port), "--server.address", host, "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+        "--client.toolbarMode", "minimal",
+    ]  # fmt: skip
+
+
+@app.command("app")
+def run_app(
+    port: Annotated[int, typer.Option(help="Port")] = 8501,
+    host: Annotated[
+        str, typer.Option(help="Adress att lyssna på; 0.0.0.0 gör appen nåbar från andra datorer")
+    ] = "127.0.0.1",
+) -> None:
+    """Starta webbappen (Streamlit) på http://127.0.0.1:8501 – utkast, jämförelser, utvärdering och källor."""
+    import os
+
+    if host not in ("127.0.0.1", "localhost") and not os.environ.get("REMISS_APP_PASSWORD"):
+        console.print(
+            "[yellow]Obs:[/] appen blir nåbar från andra datorer utan inloggning. Sätt REMISS_APP_PASSWORD "
+            "eller konfigurera OIDC (se README)."
+        )
+    console.print(f"Startar Remissagenten på http://{host}:{port} (avsluta med Ctrl+C) …")
+    command = streamlit_command(port, host)
+    os.execv(command[0], command)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

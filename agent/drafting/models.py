@@ -83,7 +83,14 @@ class Draft:
             "competence": self.analysis.competence,
             "text": self.text,
             "citations": [
-                {"ref": c.ref, "source_id": c.source_id, "label": c.label, "quote": c.quote}
+                {
+                    "ref": c.ref,
+                    "source_id": c.source_id,
+                    "label": c.label,
+                    "quote": c.quote,
+                    "start": c.start,
+                    "end": c.end,
+                }
                 for c in self.citations
             ],
             "verification": self.verification.to_json(),

@@ -1,0 +1,288 @@
+"""The app's library: everything the Streamlit pages do, as plain methods that tests call directly.
+
+`DraftingService` owns the long-lived parts (the index searcher and the language-model backend, both
+started on first use and shared by all browser sessions) and the persistent state (`Storage`). The
+pages in `ui/` only render what it returns. Errors the user can act on are `AppError` with a Swedish
+message saying what to do; nothing else should reach the page as a stack trace.
+
+Drafting runs are serialised with a lock: the local model answers one request at a time anyway, and
+the pipeline's searcher is not meant for concurrent use. A second user waits (the page says so).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import dataclasses
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.config import Settings
+from agent.drafting.chat import Conversation
+from agent.drafting.compose import prompt_budget
+from agent.drafting.intake import Intake, Proposal, parse_intake
+from agent.drafting.pipeline import DraftInputError, DraftState, Event, Pipeline
+from agent.drafting.prompts import PromptError, load_prompts
+from agent.drafting.verify import verify_draft
+from agent.index.search import Searcher
+from agent.index.store import IndexError_
+from agent.llm import LLMError, choose_kind, open_backend
+from agent.llm.backends import ChatModel
+from agent.sources.errors import SourceError
+from agent.sources.pdf import extract_pdf_text
+from agent.storage import DraftRow, Storage
+
+EventHandler = Callable[[Event], None]
+MANUAL_NOTE = "Manuell ändring"
+
+
+class AppError(Exception):
+    """Something the user can act on (Swedish message)."""
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    index_ok: bool
+    index_message: str
+    documents: int
+    backend: str  # "local" or "openai"
+    model: str  # the model file or the remote model name
+    embedded_default: bool  # the bundled small model (drafts are rough)
+    prompt_version: str
+
+
+def intake_json(intake: Intake) -> dict[str, Any]:
+    return {
+        "title": intake.title,
+        "doc_type": intake.doc_type,
+        "proposers": intake.proposers,
+        "dnr": intake.dnr,
+        "addressed_to": intake.addressed_to,
+        "sender": intake.sender,
+        "proposals": [{"text": p.text, "kind": p.kind} for p in intake.proposals],
+        "language": intake.language,
+        "warnings": intake.warnings,
+    }
+
+
+def intake_from_json(text: str, data: dict[str, Any]) -> Intake:
+    return Intake(
+        text=text,
+        doc_type=data.get("doc_type", "okänd"),
+        title=data.get("title", ""),
+        proposers=list(data.get("proposers", [])),
+        dnr=data.get("dnr", ""),
+        addressed_to=data.get("addressed_to", ""),
+        sender=data.get("sender", ""),
+        proposals=[Proposal(p["text"], p.get("kind", "summary")) for p in data.get("proposals", [])],
+        language=data.get("language", "unknown"),
+        warnings=list(data.get("warnings", [])),
+    )
+
+
+class DraftingService:
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+        self.settings = settings
+        self.storage = storage or Storage(settings.data_dir / "app.sqlite")
+        self._searcher: Searcher | None = None
+        self._chat: ChatModel | None = None
+        self._stack = contextlib.ExitStack()
+        self._lock = threading.RLock()
+        self._conversations: dict[str, Conversation] = {}
+        atexit.register(self.close)
+
+    # ------------------------------------------------------------------ long-lived parts
+    def searcher(self) -> Searcher:
+        with self._lock:
+            if self._searcher is None:
+                try:
+                    self._searcher = Searcher.open(self.settings)
+                except IndexError_ as exc:
+                    raise AppError(
+                        f"{exc} Bygg indexet med `remiss index build` (eller `make run`)."
+                    ) from exc
+            return self._searcher
+
+    def chat_model(self) -> ChatModel:
+        with self._lock:
+            if self._chat is None:
+                try:
+                    self._chat = self._stack.enter_context(open_backend(self.settings))
+                except LLMError as exc:
+                    raise AppError(str(exc)) from exc
+            return self._chat
+
+    def prompts(self):  # type: ignore[no-untyped-def]
+        try:
+            return load_prompts(self.settings.prompts_dir, self.settings.prompt_version)
+        except PromptError as exc:
+            raise AppError(str(exc)) from exc
+
+    def status(self) -> ServiceStatus:
+        try:
+            searcher = self.searcher()
+            index_ok, message, docs = True, "Indexet är helt.", searcher.store.count()
+        except AppError as exc:
+            index_ok, message, docs = False, str(exc), 0
+        try:
+            kind = choose_kind(self.settings)
+        except LLMError as exc:
+            return ServiceStatus(index_ok, message, docs, "?", str(exc), False, self.settings.prompt_version)
+        if kind == "openai":
+            where = self.settings.openai_base_url or "api.openai.com"
+            model = f"{self.settings.llm_model} ({where})"
+        else:
+            path = self.settings.llm_model_path
+            model = Path(path).name if path else "Qwen2.5-Coder-1.5B (inbyggd, lokal)"
+        embedded = kind == "local" and self.settings.llm_model_path is None
+        return ServiceStatus(index_ok, message, docs, kind, model, embedded, self.settings.prompt_version)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stack.close()
+        self._chat = None
+        if self._searcher is not None:
+            with contextlib.suppress(Exception):
+                self._searcher.close()
+            self._searcher = None
+
+    # ------------------------------------------------------------------ intake
+    def read_remiss(self, data: bytes, filename: str) -> tuple[str, Intake]:
+        """Text and intake of an uploaded file (PDF, .txt, .md) or pasted text (`filename` "")."""
+        try:
+            if filename.lower().endswith(".pdf"):
+                text = extract_pdf_text(
+                    data,
+                    name=filename,
+                    max_bytes=self.settings.max_pdf_bytes,
+                    max_pages=self.settings.max_pdf_pages,
+                )
+            elif filename and not filename.lower().endswith((".txt", ".md")):
+                raise AppError(f"Filformatet i {filename} stöds inte. Ladda upp PDF, .txt eller .md.")
+            else:
+                text = data.decode("utf-8-sig", errors="replace")
+            text = text[: self.settings.max_remiss_chars]
+            return text, parse_intake(text)
+        except SourceError as exc:
+            raise AppError(str(exc)) from exc
+
+    def create_case(self, owner: str, text: str, filename: str, intake: Intake) -> str:
+        return self.storage.create_case(
+            owner, intake.title or filename or "Remiss utan titel", filename, text, intake_json(intake)
+        )
+
+    def correct_intake(
+        self, owner: str, case_id: str, *, title: str, proposals: list[str], proposers: list[str], dnr: str
+    ) -> Intake:
+        """The official's corrections of what was understood; the next draft uses them."""
+        case = self.storage.case(owner, case_id)
+        intake = intake_from_json(case.remiss_text, case.intake)
+        kinds = {p.text: p.kind for p in intake.proposals}
+        intake = dataclasses.replace(
+            intake,
+            title=title.strip(),
+            proposals=[Proposal(p.strip(), kinds.get(p.strip(), "summary")) for p in proposals if p.strip()],
+            proposers=[p.strip() for p in proposers if p.strip()],
+            dnr=dnr.strip(),
+        )
+        self.storage.update_case(owner, case_id, title=intake.title or case.title, intake=intake_json(intake))
+        self._conversations.pop(case_id, None)
+        return intake
+
+    # ------------------------------------------------------------------ drafting
+    def _pipeline(self, on_event: EventHandler | None) -> Pipeline:
+        chat = self.chat_model()
+        context = self.settings.llm_context if chat.kind == "local" else None
+        return Pipeline(
+            self.searcher(), chat, self.prompts(), on_event=on_event, prompt_chars=prompt_budget(context)
+        )
+
+    def _save(self, owner: str, case_id: str, conv: Conversation, origin: str, note: str) -> DraftRow:
+        assert conv.state is not None and conv.draft is not None
+        return self.storage.add_draft(
+            owner,
+            case_id,
+            conv.draft.to_json() | {"warnings": list(conv.state.warnings)},
+            origin=origin,
+            note=note,
+            state=conv.state,
+            backend=conv.pipeline.chat.kind,
+        )
+
+    def draft(self, owner: str, case_id: str, on_event: EventHandler | None = None) -> DraftRow:
+        """The first draft of a case (or a fresh one after corrections)."""
+        case = self.storage.case(owner, case_id)
+        intake = intake_from_json(case.remiss_text, case.intake)
+        with self._lock:
+            conv = Conversation(self._pipeline(on_event))
+            try:
+                conv.start(intake, exclude_sources=tuple(case.exclude_sources))
+            except DraftInputError as exc:
+                raise AppError(str(exc)) from exc
+            except LLMError as exc:
+                raise AppError(f"Språkmodellen svarade inte: {exc}") from exc
+            conv.pipeline.on_event = None
+            self._conversations[case_id] = conv
+            return self._save(owner, case_id, conv, "pipeline", "")
+
+    def _conversation(self, owner: str, case_id: str) -> Conversation:
+        conv = self._conversations.get(case_id)
+        drafts = self.storage.drafts(owner, case_id)
+        if not drafts:
+            raise AppError("Ärendet har inget utkast ännu. Skriv ett utkast först.")
+        latest = drafts[-1]
+        if conv is None or conv.draft is None or conv.draft.text != latest.draft["text"]:
+            state = self.storage.state(owner, case_id, latest.version)
+            if not isinstance(state, DraftState):
+                raise AppError("Utkastets underlag kunde inte läsas; skriv ett nytt utkast.")
+            conv = Conversation(
+                self._pipeline(None), state=state, versions=[state.draft] if state.draft else []
+            )
+            self._conversations[case_id] = conv
+        return conv
+
+    def revise(
+        self, owner: str, case_id: str, message: str, on_event: EventHandler | None = None
+    ) -> tuple[str, DraftRow | None]:
+        """A chat message: the assistant's reply, and the new version if the draft changed."""
+        with self._lock:
+            conv = self._conversation(owner, case_id)
+            conv.pipeline.on_event = on_event
+            self.storage.add_message(owner, case_id, "user", message)
+            try:
+                reply = conv.send(message)
+            except LLMError as exc:
+                raise AppError(f"Språkmodellen svarade inte: {exc}") from exc
+            finally:
+                conv.pipeline.on_event = None
+            row = self._save(owner, case_id, conv, "chat", message) if reply.draft is not None else None
+            self.storage.add_message(owner, case_id, "assistant", reply.text, row.version if row else None)
+            return reply.text, row
+
+    def edit(self, owner: str, case_id: str, text: str) -> DraftRow:
+        """The official's own edit of the text: verified against the same sources, saved as a version."""
+        with self._lock:
+            conv = self._conversation(owner, case_id)
+            state = conv.state
+            assert state is not None and state.draft is not None
+            ignore = [state.intake.dnr] if state.intake.dnr else []
+            citations, verification = verify_draft(text, state.sources(), ignore_dnrs=ignore)
+            state.text = text
+            state.draft = dataclasses.replace(
+                state.draft, text=text, citations=citations, verification=verification
+            )
+            conv.versions.append(state.draft)
+            return self._save(owner, case_id, conv, "manual", MANUAL_NOTE)
+
+    def restore(self, owner: str, case_id: str, version: int) -> DraftRow:
+        """Go back to an earlier version: it becomes the newest version again."""
+        with self._lock:
+            state = self.storage.state(owner, case_id, version)
+            if not isinstance(state, DraftState) or state.draft is None:
+                raise AppError(f"Version {version} kunde inte läsas.")
+            conv = Conversation(self._pipeline(None), state=state, versions=[state.draft])
+            self._conversations[case_id] = conv
+            return self._save(owner, case_id, conv, "manual", f"Återställd till version {version}")

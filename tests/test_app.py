@@ -1,0 +1,104 @@
+"""The Streamlit app's page logic with Streamlit's AppTest (no browser), a scripted chat model.
+
+The real browser test is tests/test_app_browser.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_CORPUS, STOCKHOLM
+from fake_chat import FakeChat
+from streamlit.testing.v1 import AppTest
+
+from agent.config import Settings
+from agent.service import DraftingService
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+MOTION = (FIXTURE_CORPUS / STOCKHOLM).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def app(
+    drafting_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[], AppTest]]:
+    """A fresh app (own data folder with a copy of the drafting index), the model replaced by FakeChat."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(drafting_settings.data_dir, data_dir)
+    monkeypatch.setenv("REMISS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("REMISS_CORPUS_DIR", str(drafting_settings.corpus_dir))
+    monkeypatch.setenv("REMISS_EMBEDDING", "hashing")
+    chat = FakeChat(actors=["Säkerhetspolisen"])
+    monkeypatch.setattr(DraftingService, "chat_model", lambda self: chat)
+    from ui.common import get_service
+
+    get_service.clear()
+
+    def make() -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield make
+    get_service.clear()
+
+
+def test_pages_render_without_errors(app: Callable[[], AppTest]) -> None:
+    at = app()
+    assert at.title[0].value == "Nytt ärende"
+    for page, title in [
+        ("pages/jamfor.py", "Jämför utkast"),
+        ("pages/utvardering.py", "Utvärdering"),
+        ("pages/kallor.py", "Källor"),
+        ("pages/installningar.py", "Inställningar"),
+    ]:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert at.title[0].value == title
+
+
+def test_paste_draft_revise_and_compare(app: Callable[[], AppTest]) -> None:
+    at = app()
+    at.text_area[0].input(MOTION).run()
+    next(b for b in at.button if b.label == "Läs in remissen").click().run()
+    assert not at.exception, at.exception
+    assert "kompetenscenter" in at.title[0].value.lower()
+    # What was understood is shown for correction.
+    assert any("Åsa Nilsson Söderström" in t.value for t in at.text_input)
+    next(b for b in at.button if b.label == "Skriv utkast").click().run()
+    assert not at.exception, at.exception
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "2 kap. 2 § kommunallagen" in markdown
+    assert any(e.label.startswith("[1] ") for e in at.expander)  # citations are expandable
+    assert [m.value for m in at.metric][:2] == ["avstyrker", "utanför"]
+    # Revise by chat: a new version.
+    at.chat_input[0].set_value("byt ståndpunkt till besvarad").run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "besvarad"
+    assert "Ståndpunkten är ändrad till besvarad." in "\n".join(m.value for m in at.markdown)
+    assert len(at.selectbox[0].options) == 2
+    # Compare the two versions.
+    at.switch_page("pages/jamfor.py").run()
+    assert not at.exception, at.exception
+    assert len(at.multiselect[0].value) == 2
+    html = "\n".join(m.value for m in at.markdown)
+    assert "<del" in html and "<ins" in html  # the word diff
+    at.radio[0].set_value(at.radio[0].options[1])
+    next(b for b in at.button if b.label == "Spara bedömningen").click().run()
+    assert not at.exception, at.exception
+    assert any("sparad" in s.value for s in at.success)
+
+
+def test_bad_input_is_a_swedish_message_not_a_stack_trace(app: Callable[[], AppTest]) -> None:
+    at = app()
+    next(b for b in at.button if b.label == "Läs in remissen").click().run()
+    assert "Ladda upp en fil eller klistra in" in at.error[0].value
+    at.text_area[0].input("We propose that the council builds a new library in town. " * 20).run()
+    next(b for b in at.button if b.label == "Läs in remissen").click().run()
+    next(b for b in at.button if b.label == "Skriv utkast").click().run()
+    assert not at.exception
+    assert "svenska" in at.error[0].value

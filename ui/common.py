@@ -1,0 +1,227 @@
+"""Shared pieces of the pages: the service, who the user is, errors, and how a draft is shown.
+
+Pages stay thin: they call `agent.service.DraftingService` and render what it returns.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hmac
+import html
+import os
+import queue
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import streamlit as st
+
+from agent.config import Settings
+from agent.drafting.pipeline import STEP_LABELS, Event
+from agent.export import numbered
+from agent.service import AppError, DraftingService
+
+STANDPOINT_SV = {"tillstyrker": "Tillstyrker", "besvarad": "Besvarad", "avstyrker": "Avstyrker"}
+COMPETENCE_SV = {
+    "within": "inom kommunal kompetens",
+    "outside": "utanför kommunal kompetens",
+    "uncertain": "oklart",
+}
+PASSWORD_ENV = "REMISS_APP_PASSWORD"
+
+
+@st.cache_resource(show_spinner="Öppnar Remissagenten …")
+def get_service() -> DraftingService:
+    return DraftingService(Settings())
+
+
+def service() -> DraftingService:
+    return get_service()
+
+
+# --------------------------------------------------------------------------- who is working
+
+
+def owner() -> str:
+    """The user: the logged-in name, or this browser's own workspace (kept in the address)."""
+    user = st.session_state.get("user")
+    if user:
+        return f"user:{user}"
+    # The session remembers it across pages; the address keeps it across reloads and restarts.
+    workspace = st.session_state.get("workspace") or st.query_params.get("arbetsyta")
+    if not workspace or not re.fullmatch(r"[0-9a-f]{16}", workspace):
+        workspace = secrets.token_hex(8)
+    st.session_state["workspace"] = workspace
+    if st.query_params.get("arbetsyta") != workspace:
+        st.query_params["arbetsyta"] = workspace
+    return f"ws:{workspace}"
+
+
+def login_gate() -> bool:
+    """True when the user may continue. With REMISS_APP_PASSWORD set, a name and the password are
+    needed; with an [auth] section in .streamlit/secrets.toml, Streamlit's OIDC login (st.login)."""
+    if _oidc_configured():
+        if not st.user.is_logged_in:
+            st.title("Remissagenten")
+            st.button("Logga in", on_click=st.login, type="primary")
+            return False
+        st.session_state["user"] = str(st.user.get("email") or st.user.get("name") or "okänd")
+        return True
+    password = os.environ.get(PASSWORD_ENV)
+    if not password or st.session_state.get("user"):
+        return True
+    st.title("Remissagenten")
+    with st.form("login"):
+        name = st.text_input("Namn")
+        given = st.text_input("Lösenord", type="password")
+        if st.form_submit_button("Logga in", type="primary"):
+            if name.strip() and hmac.compare_digest(given.encode(), password.encode()):
+                st.session_state["user"] = name.strip()
+                st.rerun()
+            st.error("Fel namn eller lösenord.")
+    return False
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+# --------------------------------------------------------------------------- errors and progress
+
+
+def show_error(exc: Exception) -> None:
+    if isinstance(exc, AppError):
+        st.error(str(exc), icon="⚠️")
+    else:  # never a stack trace on the page; the terminal log has it
+        st.error(
+            f"Något gick fel: {exc}. Försök igen, eller kontakta den som driftar Remissagenten.", icon="⚠️"
+        )
+
+
+def run_streaming(
+    work: Callable[[Callable[[Event], None]], Any], status_label: str = "Skriver utkastet …"
+) -> tuple[Any, str]:
+    """Run `work(on_event)` in a worker thread; show its steps in a status box and stream its text.
+
+    Returns (the result, the streamed text). An exception in the worker is raised here.
+    """
+    events: queue.Queue[Event | None] = queue.Queue()
+    result: dict[str, Any] = {}
+
+    def worker() -> None:
+        try:
+            result["value"] = work(events.put)
+        except BaseException as exc:
+            result["error"] = exc
+        finally:
+            events.put(None)
+
+    threading.Thread(target=worker, daemon=True).start()
+    streamed: list[str] = []
+    with st.status(status_label, expanded=True) as status:
+        steps = st.empty()
+        done: list[str] = []
+
+        def tokens() -> Iterator[str]:
+            while True:
+                event = events.get()
+                if event is None:
+                    return
+                if event.kind == "step":
+                    done.append(STEP_LABELS.get(event.step, event.text))
+                    steps.markdown("\n".join(f"- {s}" for s in done))
+                elif event.kind == "token":
+                    streamed.append(event.text)
+                    yield event.text
+
+        st.write_stream(tokens())
+        if "error" in result:
+            status.update(label="Avbrutet", state="error")
+            raise result["error"]
+        status.update(label="Klart – kontrollerat mot källorna", state="complete", expanded=False)
+    return result.get("value"), "".join(streamed)
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+def _md(text: str) -> str:
+    """Plain text safe for st.markdown (no LaTeX, emphasis or HTML from the draft)."""
+    text = html.escape(text, quote=False)
+    return re.sub(r"([\\`*_{}\[\]<>#+!|$~])", r"\\\1", text)
+
+
+def render_draft(draft: dict[str, Any], *, key: str) -> None:
+    """The draft with numbered citations, flagged sentences marked, and every source expandable."""
+    text, notes = numbered(draft)
+    body = _md(text)
+    for sentence in draft.get("verification", {}).get("unsupported_sentences", []):
+        esc = _md(sentence)
+        if esc in body:
+            body = body.replace(esc, f":orange-background[{esc}]")
+    body = re.sub(r"\\\[(\d+)\\\]", r":blue[**[\1]**]", body)
+    st.markdown(body.replace("\n", "  \n"))
+    verification = draft.get("verification", {})
+    if verification.get("unsupported_sentences"):
+        st.caption(
+            ":orange-background[Markerade meningar] gör rättsliga påståenden utan hänvisning – "
+            "kontrollera dem."
+        )
+    if verification.get("unresolved") or verification.get("misquoted"):
+        st.error("Utkastet har hänvisningar eller citat som inte kunde kontrolleras.")
+    sources = {s["id"]: s for s in draft.get("sources", [])}
+    if notes:
+        st.markdown("**Hänvisningar** – klicka för att se källtexten")
+    for note in notes:
+        src = sources.get(note.source_id, {})
+        with st.expander(f"[{note.number}] {note.label}"):
+            render_source(src, quote=note.excerpt if _is_quote(draft, note.source_id) else None)
+
+
+def _is_quote(draft: dict[str, Any], source_id: str) -> bool:
+    return any(c.get("source_id") == source_id and c.get("quote") for c in draft.get("citations", []))
+
+
+def render_source(src: dict[str, Any], quote: str | None = None) -> None:
+    """A source's full text; the quoted words highlighted."""
+    meta = src.get("metadata") or {}
+    if src.get("kind") == "precedent":
+        bits = [meta.get("body"), meta.get("date"), meta.get("dnr") and f"Dnr {meta.get('dnr')}"]
+        st.caption(" · ".join(b for b in bits if b) + f" · källa: {src.get('source', '')}")
+    else:
+        st.caption(f"{src.get('id', '')} · källa: {src.get('source', '')}")
+    text = " ".join(str(src.get("text", "")).split())
+    safe = html.escape(text)
+    if quote:
+        for part in quote.split(" […] "):
+            part = " ".join(part.strip("…").split())
+            if part and html.escape(part) in safe:
+                safe = safe.replace(html.escape(part), f"<mark>{html.escape(part)}</mark>", 1)
+    st.markdown(f"<div class='remiss-source'>{safe}</div>", unsafe_allow_html=True)
+
+
+def word_diff_html(left: str, right: str) -> str:
+    """Word-level diff: removed words struck through, added words highlighted."""
+    a, b = left.split(), right.split()
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(html.escape(" ".join(a[i1:i2])))
+        if op in ("delete", "replace"):
+            out.append(f"<del style='background:#fdd'>{html.escape(' '.join(a[i1:i2]))}</del>")
+        if op in ("insert", "replace"):
+            out.append(f"<ins style='background:#dfd'>{html.escape(' '.join(b[j1:j2]))}</ins>")
+    return "<div style='line-height:1.6'>" + " ".join(out) + "</div>"
+
+
+def draft_label(row: Any, title: str) -> str:
+    from datetime import datetime
+
+    when = datetime.fromtimestamp(row.created).strftime("%Y-%m-%d %H:%M")
+    how = {"pipeline": "utkast", "chat": "chatt", "manual": "manuell"}.get(row.origin, row.origin)
+    return f"{title[:50]} – v{row.version} ({how}, {when})"

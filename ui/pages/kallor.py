@@ -1,0 +1,80 @@
+"""Källor: search and browse the index (laws by chapter and paragraph, earlier answers)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agent.index.search import Filters
+from agent.sources.models import Document
+from agent.sources.references import law_id_for_name
+from ui.common import render_source, service, show_error
+
+svc = service()
+st.title("Källor")
+
+
+def as_source(doc: Document) -> dict[str, object]:
+    return {"id": doc.id, "kind": doc.kind, "text": doc.text, "source": doc.source, "metadata": doc.metadata}
+
+
+try:
+    searcher = svc.searcher()
+except Exception as exc:
+    show_error(exc)
+    st.stop()
+
+tab_search, tab_browse = st.tabs(["Sök", "Bläddra i lagar"])
+with tab_search:
+    with st.form("search"):
+        query = st.text_input(
+            "Fråga, sökord eller lagrum", placeholder='t.ex. "KL 2:2" eller "stöd till företag"'
+        )
+        c1, c2, c3 = st.columns(3)
+        kind = c1.selectbox("Källor", ["Alla", "Lagar", "Tidigare remissvar"])
+        law = c2.text_input("Bara lag (t.ex. KL, SoL)")
+        k = c3.number_input("Antal träffar", 1, 50, 8)
+        submitted = st.form_submit_button("Sök", type="primary")
+    if submitted and query.strip():
+        filters = Filters(
+            kind={"Lagar": "law", "Tidigare remissvar": "precedent"}.get(kind),  # type: ignore[arg-type]
+            law_ids=[law_id_for_name(law) or law] if law.strip() else [],
+        )
+        hits = searcher.search(query, k=int(k), filters=filters)
+        if not hits:
+            st.info("Inga träffar.")
+        for hit in hits:
+            doc = hit.document
+            how = "exakt lagrum" if hit.match == "exact" else f"poäng {hit.score:.2f}"
+            with st.expander(f"{hit.rank}. {doc.label} ({how})"):
+                render_source(
+                    {
+                        "id": doc.id,
+                        "kind": doc.kind,
+                        "text": doc.text,
+                        "source": doc.source,
+                        "metadata": doc.metadata,
+                    }
+                )
+
+with tab_browse:
+    titles = searcher.law_titles()
+    law_id = st.selectbox("Lag", list(titles), format_func=lambda i: f"{titles[i]} ({i})")
+    if law_id:
+        ids = [i for i in searcher.store.ids() if i.startswith(f"{law_id}/")]
+        chapters = sorted({i.split("/")[1] for i in ids if i.count("/") == 2}, key=lambda c: (len(c), c))
+        if chapters:
+            chapter = st.selectbox("Kapitel", chapters)
+            ids = [i for i in ids if i.split("/")[1] == chapter]
+        for doc_id in ids[:200]:
+            doc = searcher.get(doc_id)
+            if doc is not None:
+                with st.expander(doc.label):
+                    render_source(
+                        {
+                            "id": doc.id,
+                            "kind": doc.kind,
+                            "text": doc.text,
+                            "source": doc.source,
+                            "metadata": doc.metadata,
+                        }
+                    )

@@ -1,0 +1,183 @@
+"""Utkast: start a case from a PDF or pasted text, check what was understood, draft, revise, export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agent.export import to_docx, to_markdown
+from agent.service import AppError
+from ui.common import draft_label, owner, render_draft, run_streaming, service, show_error
+
+svc = service()
+me = owner()
+
+# ----------------------------------------------------------------------------- choose or start a case
+cases = svc.storage.cases(me)
+with st.sidebar:
+    st.subheader("Mina ärenden")
+    if st.button("Nytt ärende", width="stretch"):
+        st.session_state.pop("case_id", None)
+        st.query_params.pop("arende", None)
+    for case in cases:
+        if st.button(case.title[:60], key=f"case-{case.id}", width="stretch"):
+            st.session_state["case_id"] = case.id
+case_id = st.session_state.get("case_id") or st.query_params.get("arende")
+if case_id and case_id not in {c.id for c in cases}:
+    case_id = None
+if case_id:
+    st.session_state["case_id"] = case_id
+    st.query_params["arende"] = case_id
+
+status = svc.status()
+if status.embedded_default:
+    st.info(
+        "Den inbyggda lokala modellen används: utkasten är grova och ska bearbetas. En starkare modell "
+        "kopplas in med OPENAI_API_KEY eller OPENAI_BASE_URL (se Inställningar).",
+        icon="ℹ️",
+    )
+
+if not case_id:
+    st.title("Nytt ärende")
+    st.write(
+        "Ladda upp remissen (motion, medborgarförslag eller remiss) som PDF eller textfil, "
+        "eller klistra in texten."
+    )
+    upload = st.file_uploader("Remissen", type=["pdf", "txt", "md"])
+    pasted = st.text_area("… eller klistra in texten", height=200)
+    if st.button("Läs in remissen", type="primary"):
+        try:
+            if upload is not None:
+                text, intake = svc.read_remiss(upload.getvalue(), upload.name)
+                name = upload.name
+            elif pasted.strip():
+                text, intake = svc.read_remiss(pasted.encode("utf-8"), "")
+                name = ""
+            else:
+                raise AppError("Ladda upp en fil eller klistra in remisstexten först.")
+            new_id = svc.create_case(me, text, name, intake)
+        except Exception as exc:
+            show_error(exc)
+        else:
+            st.session_state["case_id"] = new_id
+            st.query_params["arende"] = new_id
+            st.rerun()
+    st.stop()
+
+# ----------------------------------------------------------------------------- the case
+case = svc.storage.case(me, case_id)
+intake = case.intake
+st.title(case.title)
+for warning in intake.get("warnings", []):
+    st.warning(warning)
+
+with (
+    st.expander(
+        "Det här förstod Remissagenten – rätta vid behov", expanded=not svc.storage.drafts(me, case_id)
+    ),
+    st.form("intake"),
+):
+    title = st.text_input("Titel", intake.get("title", ""))
+    proposers = st.text_input("Förslagsställare (kommaseparerade)", ", ".join(intake.get("proposers", [])))
+    dnr = st.text_input("Dnr", intake.get("dnr", ""))
+    proposals = st.text_area(
+        "Förslagen (ett per rad)", "\n".join(p["text"] for p in intake.get("proposals", [])), height=160
+    )
+    if st.form_submit_button("Spara rättelser"):
+        svc.correct_intake(
+            me,
+            case_id,
+            title=title,
+            proposals=proposals.splitlines(),
+            proposers=proposers.split(","),
+            dnr=dnr,
+        )
+        st.success("Rättelserna är sparade; skriv ett nytt utkast för att använda dem.")
+        st.rerun()
+
+drafts = svc.storage.drafts(me, case_id)
+label = "Skriv utkast" if not drafts else "Skriv ett nytt utkast från början"
+if st.button(label, type="primary" if not drafts else "secondary"):
+    try:
+        run_streaming(lambda on_event: svc.draft(me, case_id, on_event))
+    except Exception as exc:
+        show_error(exc)
+    else:
+        st.rerun()
+if not drafts:
+    st.stop()
+
+# ----------------------------------------------------------------------------- versions, draft, export
+labels = {row.version: draft_label(row, case.title) for row in drafts}
+version = st.selectbox(
+    "Version", list(reversed(labels)), format_func=lambda v: labels[v], key=f"version-{case_id}-{len(drafts)}"
+)
+row = next(r for r in drafts if r.version == version)
+draft = row.draft
+c1, c2, c3 = st.columns(3)
+c1.metric("Ståndpunkt", draft["standpoint"])
+c2.metric(
+    "Kommunal kompetens", {"within": "inom", "outside": "utanför", "uncertain": "oklart"}[draft["competence"]]
+)
+v = draft["verification"]
+c3.metric("Kontroll", "godkänd" if not v["unresolved"] and not v["misquoted"] else "ej godkänd")
+for warning in draft.get("warnings", []):
+    if warning not in intake.get("warnings", []):
+        st.warning(warning)
+
+render_draft(draft, key=f"d{row.id}")
+score = st.feedback("thumbs", key=f"fb-{row.id}")
+if score is not None:
+    svc.storage.set_feedback(me, row.id, int(score))
+st.caption(f"Modell: {draft['model']} · promptversion {draft['prompt_version']} · version {row.version}")
+
+e1, e2, e3 = st.columns(3)
+e1.download_button(
+    "Exportera .docx",
+    to_docx(draft, title=case.title, dnr=intake.get("dnr", "")),
+    file_name=f"synpunkter-{case_id}-v{row.version}.docx",
+    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+)
+e2.download_button(
+    "Exportera Markdown",
+    to_markdown(draft, title=case.title, dnr=intake.get("dnr", "")),
+    file_name=f"synpunkter-{case_id}-v{row.version}.md",
+    mime="text/markdown",
+)
+if row.version != drafts[-1].version and e3.button("Gå tillbaka till denna version"):
+    try:
+        svc.restore(me, case_id, row.version)
+    except Exception as exc:
+        show_error(exc)
+    else:
+        st.rerun()
+
+with st.expander("Redigera texten själv"):
+    edited = st.text_area("Text", draft["text"], height=300, key=f"edit-{row.id}")
+    if st.button("Spara som ny version"):
+        try:
+            svc.edit(me, case_id, edited)
+        except Exception as exc:
+            show_error(exc)
+        else:
+            st.rerun()
+
+# ----------------------------------------------------------------------------- chat
+st.subheader("Revidera i dialog")
+st.caption(
+    'T.ex. "kortare", "lägg till att …", "byt ståndpunkt till besvarad", "varför citerar du 2 kap. 2 §?"'
+)
+for message in svc.storage.messages(me, case_id):
+    with st.chat_message("user" if message.role == "user" else "assistant"):
+        st.markdown(message.text)
+        if message.version:
+            st.caption(f"→ version {message.version}")
+if prompt := st.chat_input("Skriv ett önskemål om utkastet"):
+    with st.chat_message("user"):
+        st.markdown(prompt)
+    try:
+        with st.chat_message("assistant"):
+            run_streaming(lambda on_event: svc.revise(me, case_id, prompt, on_event), "Reviderar …")
+    except Exception as exc:
+        show_error(exc)
+    else:
+        st.rerun()
