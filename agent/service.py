@@ -169,9 +169,16 @@ class DraftingService:
         except SourceError as exc:
             raise AppError(str(exc)) from exc
 
-    def create_case(self, owner: str, text: str, filename: str, intake: Intake) -> str:
+    def create_case(
+        self, owner: str, text: str, filename: str, intake: Intake, exclude_sources: list[str] | None = None
+    ) -> str:
         return self.storage.create_case(
-            owner, intake.title or filename or "Remiss utan titel", filename, text, intake_json(intake)
+            owner,
+            intake.title or filename or "Remiss utan titel",
+            filename,
+            text,
+            intake_json(intake),
+            exclude_sources=exclude_sources,
         )
 
     def correct_intake(

@@ -73,7 +73,12 @@ def app_env(
 
 
 def run_flow(
-    url: str, pdf: Path, downloads: Path, shots: Path | None = None, timeout_ms: int = 180_000
+    url: str,
+    pdf: Path,
+    downloads: Path,
+    shots: Path | None = None,
+    timeout_ms: int = 180_000,
+    exclude: str = "",
 ) -> dict:
     """Upload → draft → open a citation → revise by chat → export .docx → compare. Returns what was seen.
 
@@ -87,7 +92,7 @@ def run_flow(
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.set_default_timeout(timeout_ms)
         try:
-            _flow(page, url, pdf, downloads, seen, shots)
+            _flow(page, url, pdf, downloads, seen, shots, exclude)
         except Exception:
             page.screenshot(path=str(downloads / "fel.png"), full_page=True)
             raise
@@ -96,7 +101,9 @@ def run_flow(
     return seen
 
 
-def _flow(page: Any, url: str, pdf: Path, downloads: Path, seen: dict, shots: Path | None) -> None:
+def _flow(
+    page: Any, url: str, pdf: Path, downloads: Path, seen: dict, shots: Path | None, exclude: str
+) -> None:
     from docx import Document as DocxDocument
 
     def shot(name: str) -> None:
@@ -108,6 +115,9 @@ def _flow(page: Any, url: str, pdf: Path, downloads: Path, seen: dict, shots: Pa
     page.get_by_text("Nytt ärende", exact=True).first.wait_for()
     shot("nytt-arende")
     page.locator("input[type=file]").set_input_files(str(pdf))
+    if exclude:
+        page.get_by_text("Avancerat").click()
+        page.locator("input[aria-label='Håll korpusdokument utanför sökningen']").fill(exclude)
     page.get_by_role("button", name="Läs in remissen").click()
     page.get_by_role("button", name="Skriv utkast").wait_for()
     seen["title"] = page.locator("h1").first.inner_text()

@@ -44,6 +44,12 @@ if not case_id:
     )
     upload = st.file_uploader("Remissen", type=["pdf", "txt", "md"])
     pasted = st.text_area("… eller klistra in texten", height=200)
+    with st.expander("Avancerat"):
+        exclude = st.text_input(
+            "Håll korpusdokument utanför sökningen",
+            help="Källfiler i korpusen (t.ex. remissvar/<fil>.txt), kommaseparerade – t.ex. det verkliga "
+            "svaret på samma remiss när man vill pröva agenten.",
+        )
     if st.button("Läs in remissen", type="primary"):
         try:
             if upload is not None:
@@ -54,7 +60,8 @@ if not case_id:
                 name = ""
             else:
                 raise AppError("Ladda upp en fil eller klistra in remisstexten först.")
-            new_id = svc.create_case(me, text, name, intake)
+            excluded = [x.strip() for x in exclude.split(",") if x.strip()]
+            new_id = svc.create_case(me, text, name, intake, exclude_sources=excluded)
         except Exception as exc:
             show_error(exc)
         else:
