@@ -201,6 +201,10 @@ class DraftingService:
 
     # ------------------------------------------------------------------ drafting
     def _pipeline(self, on_event: EventHandler | None) -> Pipeline:
+        if on_event is not None and self._searcher is None:
+            on_event(Event("step", "index", "Läser in sökindexet"))
+        if on_event is not None and self._chat is None:
+            on_event(Event("step", "model", "Startar språkmodellen (första gången tar det en stund)"))
         chat = self.chat_model()
         context = self.settings.llm_context if chat.kind == "local" else None
         return Pipeline(

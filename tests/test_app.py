@@ -102,3 +102,17 @@ def test_bad_input_is_a_swedish_message_not_a_stack_trace(app: Callable[[], AppT
     next(b for b in at.button if b.label == "Skriv utkast").click().run()
     assert not at.exception
     assert "svenska" in at.error[0].value
+
+
+def test_password_login_when_configured(app: Callable[[], AppTest], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REMISS_APP_PASSWORD", "hemligt")
+    at = app()
+    assert at.title[0].value == "Remissagenten" and not at.text_area  # nothing but the login form
+    at.text_input[0].input("Anna")
+    at.text_input[1].input("fel")
+    at.button[0].click().run()
+    assert "Fel namn eller lösenord" in at.error[0].value
+    at.text_input[1].input("hemligt")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Nytt ärende"

@@ -349,3 +349,29 @@ def test_a_very_long_remiss_is_bounded(drafting_searcher: Searcher, prompts) -> 
     longest_prompt = max(len(m["content"]) for _, msgs in chat.calls for m in msgs)
     assert longest_prompt < 8000
     assert state.timings["total"] < 60
+
+
+def test_the_opening_is_streamed_before_the_model_is_asked(
+    drafting_searcher: Searcher, prompts, stockholm
+) -> None:  # type: ignore[no-untyped-def]
+    """First visible draft text comes after retrieval, before any model call; tokens add up to the text."""
+    order: list[str] = []
+    chat = FakeChat(actors=["Säkerhetspolisen"])
+    original = chat.complete_json
+
+    def spy(*args, **kw):  # type: ignore[no-untyped-def]
+        order.append("model")
+        return original(*args, **kw)
+
+    chat.complete_json = spy  # type: ignore[method-assign]
+    tokens: list[str] = []
+
+    def on_event(e: Event) -> None:
+        if e.kind == "token":
+            order.append("token")
+            tokens.append(e.text)
+
+    state = run(drafting_searcher, prompts, stockholm, chat, on_event=on_event)
+    assert order[0] == "token" and "model" in order
+    assert tokens[0].startswith("Förvaltningen har tagit del av")
+    assert "".join(tokens) == state.draft.text

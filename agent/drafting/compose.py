@@ -146,6 +146,25 @@ def _doc_phrases(intake: Intake) -> tuple[str, str]:
     return long, short
 
 
+def intro_paragraph(intake: Intake, prompts: Prompts) -> str:
+    """The opening of every assembled draft: what the remiss is and what it proposes (its own words).
+
+    It depends on nothing the model decides, so the pipeline can show it as soon as the remiss is read.
+    """
+    p = prompts.phrase
+    doc_long, doc_short = _doc_phrases(intake)
+    by = f" av {', '.join(intake.proposers)}" if intake.proposers else ""
+    intro = [p("intro", doc=doc_long, by=by)]
+    proposals = [normalize_ws(neutralize(pr.text)[0]) for pr in intake.proposals[:4]]
+    if len(proposals) == 1:
+        intro.append(p("proposals_one", doc_short=doc_short, proposal=proposals[0]))
+        return " ".join(intro)
+    if proposals:
+        intro.append(p("proposals_many", doc_short=doc_short))
+        return " ".join(intro) + "\n\n" + "\n".join(f"- {x}" for x in proposals)
+    return " ".join(intro)
+
+
 def assemble(
     intake: Intake,
     evidence: Evidence,
@@ -158,22 +177,12 @@ def assemble(
 ) -> str:
     """The draft text for the local path, from phrasings, proposals and verbatim sources."""
     p = prompts.phrase
-    doc_long, doc_short = _doc_phrases(intake)
-    by = f" av {', '.join(intake.proposers)}" if intake.proposers else ""
+    _, doc_short = _doc_phrases(intake)
     frame = {d.id: d for d in evidence.frame}
     topic = " ".join(pr.text for pr in intake.proposals) or intake.title
     paras: list[str] = []
 
-    intro = [p("intro", doc=doc_long, by=by)]
-    proposals = [normalize_ws(neutralize(pr.text)[0]) for pr in intake.proposals[:4]]
-    if len(proposals) == 1:
-        intro.append(p("proposals_one", doc_short=doc_short, proposal=proposals[0]))
-        paras.append(" ".join(intro))
-    elif proposals:
-        intro.append(p("proposals_many", doc_short=doc_short))
-        paras.append(" ".join(intro) + "\n\n" + "\n".join(f"- {x}" for x in proposals))
-    else:
-        paras.append(" ".join(intro))
+    paras.append(intro_paragraph(intake, prompts))
     if analysis.standpoint != "tillstyrker" and not short:
         paras.append(p("courtesy", doc_short=doc_short))
 

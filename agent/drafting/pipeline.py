@@ -25,6 +25,7 @@ from agent.drafting.compose import (
     DEFAULT_PROMPT_CHARS,
     assemble,
     drop_failing,
+    intro_paragraph,
     revise_prose,
     write_prose,
 )
@@ -89,6 +90,7 @@ class DraftState:
     warnings: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    streamed: str = ""  # draft text already shown during this run (the assembled draft's opening)
 
     def sources(self) -> list[Document]:
         """Every source the draft was given: retrieved documents and confirmed competence evidence."""
@@ -153,6 +155,9 @@ class Pipeline:
             extra_law_ids=state.extra_law_ids,
         )
         ev = state.evidence
+        if self.assembled and not state.short:  # the opening does not wait for the model: show it now
+            state.streamed = intro_paragraph(state.intake, self.prompts) + "\n\n"
+            self.emit("token", "compose", state.streamed)
         self.emit(
             "info",
             "retrieve",
@@ -194,7 +199,12 @@ class Pipeline:
                 short=state.short,
                 additions=state.additions,
             )
-            self.emit("token", "compose", state.text)
+            rest = state.text
+            if state.streamed and state.text.startswith(state.streamed):
+                rest = state.text[len(state.streamed) :]
+            elif state.streamed:  # cannot happen with the same phrasings; never show two texts
+                self.emit("info", "compose", "Utkastets inledning ändrades; här är hela texten.")
+            self.emit("token", "compose", rest)
         else:
             state.text = write_prose(
                 state.intake,
@@ -260,6 +270,7 @@ class Pipeline:
             ("verify", self.verify),
         ]
         names = [name for name, _ in steps]
+        state.streamed = ""
         t0 = time.perf_counter()
         for name, fn in steps[names.index(start) :]:
             self._timed(state, name, fn)

@@ -23,16 +23,12 @@ def run_dirs() -> list[Path]:
 
 
 def numbers(report: dict[str, Any]) -> dict[str, float]:
-    """The report's aggregate metrics as name -> value (the mean where a CI is given)."""
+    """The report's aggregate metrics as "system · metric" -> mean (report.json of `remiss eval run`)."""
     out: dict[str, float] = {}
-    for key in ("aggregate", "metrics", "summary"):
-        block = report.get(key)
-        if isinstance(block, dict):
-            for name, value in block.items():
-                if isinstance(value, int | float):
-                    out[name] = float(value)
-                elif isinstance(value, dict) and isinstance(value.get("mean"), int | float):
-                    out[name] = float(value["mean"])
+    for system, block in (report.get("systems") or {}).items():
+        for name, stat in (block.get("metrics") or {}).items():
+            if isinstance(stat, dict) and isinstance(stat.get("mean"), int | float):
+                out[f"{system} · {name}"] = float(stat["mean"])
     return out
 
 
