@@ -20,10 +20,13 @@ The verdict is a rule over that evidence:
 * **outside** — for at least one proposal the model named a state authority and its instruction
   holds a qualifying paragraph (kommunallagen 2 kap. 2 §: not what *enbart staten* shall handle);
   the paragraph is cited;
-* **within** — the model placed every proposal with the municipality (kommunallagen 2 kap. 1 §, the
-  general competence, is cited);
-* **uncertain** — anything else (an authority was named but no paragraph of its instruction
-  qualified, or "oklart").
+* **within** — otherwise: nothing retrieved places the task with the state or anyone else (the model
+  said "kommunen" or "oklart", or named an authority whose instruction does not bear it out), so the
+  general competence of kommunallagen 2 kap. 1 § applies; it is cited and the draft says what was
+  checked. The model's own "oklart" or an unsupported authority is not evidence either way.
+  Measured on the 26 public cases, the first rule set (anything but "kommunen" -> uncertain) left 12
+  of 26 cases "uncertain", 10 of them annotated "within" (evals/results/2026-11-27-local-drafting-v1);
+* **uncertain** — only when there is no proposal to judge.
 """
 
 from __future__ import annotations
@@ -168,8 +171,6 @@ def assess_competence(
         judgements.append(judgement)
     if any(j.outside for j in judgements):
         verdict: Competence = "outside"
-    elif all(j.actor == MUNICIPALITY for j in judgements):
-        verdict = "within"
     else:
-        verdict = "uncertain"
+        verdict = "within"  # nothing retrieved places the task elsewhere: the general competence applies
     return CompetenceResult(verdict, judgements)
