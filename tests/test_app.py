@@ -116,3 +116,16 @@ def test_password_login_when_configured(app: Callable[[], AppTest], monkeypatch:
     at.button[0].click().run()
     assert not at.exception
     assert at.title[0].value == "Nytt ärende"
+
+
+def test_evaluation_page_shows_committed_reports_and_compares_runs(app: Callable[[], AppTest]) -> None:
+    from agent.config import PROJECT_ROOT
+
+    runs = sorted((PROJECT_ROOT / "evals" / "results").glob("*/report.json"))
+    if len(runs) < 2:
+        pytest.skip("needs two committed eval runs under evals/results/")
+    at = app()
+    at.switch_page("pages/utvardering.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox[0].options  # the runs are listed
+    assert any("B − A" in str(df.value.columns.tolist()) for df in at.dataframe)

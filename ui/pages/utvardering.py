@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 import streamlit.components.v1 as components
 
 from agent.config import PROJECT_ROOT
+from agent.evals.report import compare_runs
 from ui.common import service
 
 svc = service()
@@ -20,16 +20,6 @@ def run_dirs() -> list[Path]:
     roots = [PROJECT_ROOT / "evals" / "results", svc.settings.data_dir / "evals"]
     found = [p.parent for root in roots if root.is_dir() for p in root.glob("*/report.json")]
     return sorted(found, key=lambda p: p.name, reverse=True)
-
-
-def numbers(report: dict[str, Any]) -> dict[str, float]:
-    """The report's aggregate metrics as "system · metric" -> mean (report.json of `remiss eval run`)."""
-    out: dict[str, float] = {}
-    for system, block in (report.get("systems") or {}).items():
-        for name, stat in (block.get("metrics") or {}).items():
-            if isinstance(stat, dict) and isinstance(stat.get("mean"), int | float):
-                out[f"{system} · {name}"] = float(stat["mean"])
-    return out
 
 
 runs = run_dirs()
@@ -47,17 +37,30 @@ with tab_report:
     else:
         st.json(json.loads((chosen / "report.json").read_text(encoding="utf-8")))
 with tab_compare:
-    other = st.selectbox("Jämför med", [n for n in names if n != str(chosen)], format_func=names.get)
+    other = st.selectbox("Jämför med (B)", [n for n in names if n != str(chosen)], format_func=names.get)
     if other:
-        a = numbers(json.loads((chosen / "report.json").read_text(encoding="utf-8")))
-        b = numbers(json.loads((Path(other) / "report.json").read_text(encoding="utf-8")))
-        rows = [
-            {
-                "mått": k,
-                chosen.name: a.get(k),
-                Path(other).name: b.get(k),
-                "skillnad": (a[k] - b[k]) if k in a and k in b else None,
-            }
-            for k in sorted(set(a) | set(b))
-        ]
+        result = compare_runs(chosen, Path(other))
+        st.caption(f"A = {chosen.name}, B = {Path(other).name}; {result['shared_cases']} gemensamma fall.")
+        rows = []
+        for key, m in result["metrics"].items():
+            diff = m.get("diff") or {}
+            rows.append(
+                {
+                    "mått": key,
+                    "A": round(m["a"], 3),
+                    "B": round(m["b"], 3),
+                    "B − A": round(float(diff.get("mean", m["b"] - m["a"])), 3),
+                    "95 %-intervall": f"{diff['lo']:.3f} – {diff['hi']:.3f}" if diff else "",
+                    "fall": m["n"],
+                }
+            )
         st.dataframe(rows, width="stretch")
+        if result["cases"]:
+            st.markdown("**Fall som ändrades**")
+            st.dataframe(
+                [
+                    {"fall": c["id"], **{k: f"{v[0]} → {v[1]}" for k, v in c["changes"].items()}}
+                    for c in result["cases"]
+                ],
+                width="stretch",
+            )
