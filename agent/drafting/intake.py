@@ -46,11 +46,11 @@ from agent.sources.pdf import extract_pdf_text
 from agent.sources.remissvar import (
     KALLA_PREFIX,
     SUPPORTED_SUFFIXES,
-    _clean_title,
-    _find_headings,
-    _is_debris,
+    clean_title,
     find_dnr,
+    find_headings,
     heading_key,
+    is_debris,
     parse_kalla,
     read_text_file,
 )
@@ -128,7 +128,7 @@ class _Segment:
 
 
 def _segments(text: str, start: int, doc_type: str) -> list[_Segment]:
-    heads = _find_headings(text, start, len(text))
+    heads = find_headings(text, start, len(text))
     segs = [_Segment(start, heads[0][0] if heads else len(text), "inledning", "", False)]
     for i, (_hs, cs, name, key) in enumerate(heads):
         stop = heads[i + 1][0] if i + 1 < len(heads) else len(text)
@@ -246,11 +246,11 @@ def _title(text: str, start: int, kalla_title: str) -> str:
         title = re.split(r"\s+(?=(?:Svar på remiss|Dnr|Diarienummer|Förvaltningens förslag)\b)", title)[0]
         title = _TITLE_PREFIX_RE.sub("", title).strip(" .,:")
         if len(title) >= 8:
-            return _clean_title(title)
+            return clean_title(title)
     if m := _MOTION_OM_RE.search(text, start, start + HEAD_CHARS):
         what = m.group("what").strip()
-        return _clean_title(f"{m.group('kind').capitalize()} om {what}")
-    return _clean_title(kalla_title) if kalla_title else ""
+        return clean_title(f"{m.group('kind').capitalize()} om {what}")
+    return clean_title(kalla_title) if kalla_title else ""
 
 
 # --------------------------------------------------------------------------- language
@@ -446,7 +446,7 @@ def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
             not re.search(r"[a-zåäöé,–-]$", prev)
             or (len(prev) < 40 and line[:1].isupper())
             or re.match(r"(?:[-–•·*§]|\d{1,2}[.)]\s)", line)
-            or _is_debris(prev)
+            or is_debris(prev)
         ):
             out.append((bstart, pos))
             bstart = pos
@@ -462,7 +462,7 @@ def _sentences(text: str, start: int, end: int) -> list[str]:
     out = []
     for bs, be in _blocks(text, start, end):
         block = text[bs:be]
-        if _is_debris(block):
+        if is_debris(block):
             continue
         out.extend(_SENT_SPLIT_RE.split(normalize_ws(block)))
     return [s for s in out if s]

@@ -337,6 +337,11 @@ def _sentence_spans(text: str, quotes: _Spans) -> list[tuple[int, int]]:
     return out
 
 
+def count_quotations(text: str) -> int:
+    """How many quotations (as verification recognises them) the text holds."""
+    return len(_find_quotes(text))
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """The sentences of `text` as verification sees them (character spans)."""
     return _sentence_spans(text, _Spans((q.start, q.end) for q in _find_quotes(text)))

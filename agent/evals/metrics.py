@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from agent.drafting.models import Citation
-from agent.drafting.verify import _find_quotes, verify_draft
+from agent.drafting.verify import count_quotations, verify_draft
 from agent.evals.cases import EvalCase
 from agent.evals.keypoints import Matcher, PointMatch, recall, sentence_list, sentences
 from agent.sources.models import Document
@@ -148,7 +148,7 @@ def score(case: EvalCase, cand: Candidate, matcher: Matcher | None, must_cite: l
         text = cand.text
         citations, verification = verify_draft(text, cand.sources, ignore_dnrs=cand.ignore_dnrs)
         cited = {c.source_id for c in citations if c.source_id}
-        n_quotes = len(_find_quotes(text))
+        n_quotes = count_quotations(text)
         n_sentences = len(sentences(text))
         if matcher is not None and case.key_points:
             points = matcher.match(

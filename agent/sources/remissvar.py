@@ -161,7 +161,7 @@ _SIGNATURE_ROLE_RE = re.compile(
 )
 
 
-def _is_debris(line: str) -> bool:
+def is_debris(line: str) -> bool:
     s = line.strip()
     return bool(s) and any(r.fullmatch(s) for r in _DEBRIS_RES)
 
@@ -295,7 +295,7 @@ def find_dnrs(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _clean_title(title: str) -> str:
+def clean_title(title: str) -> str:
     title = re.sub(r"\s+", " ", title).strip()
     title = _split_top_level(title, ";")[0]
     title = re.split(r"\s+[–-]\s+(?=(?:redovisar|remitterad|remissinstans|utdraget)\b)", title)[0]
@@ -378,8 +378,8 @@ def parse_kalla(line: str) -> _Kalla:
         out.body, remaining = _body_from_head(core)
         candidates = [p for p in remaining if not _is_meta_part(p)]
         title = max(candidates, key=lambda p: len(_strip_parens(p)), default="")
-    out.head_rest = _clean_title(" ".join(_strip_parens(p) for p in remaining if p != title))
-    out.title = _clean_title(title)
+    out.head_rest = clean_title(" ".join(_strip_parens(p) for p in remaining if p != title))
+    out.title = clean_title(title)
     out.date = find_date(core) or find_year(core)
     out.dnr = find_dnr(core)
     return out
@@ -472,7 +472,7 @@ def _content_start(text: str, start: int, end: int) -> int:
         line = text[ls:le]
         if n > 60 or len(line.strip()) >= 150 or heading_key(line):
             break
-        if _is_debris(line):
+        if is_debris(line):
             result = le + 1 if le < end else le
     return result
 
@@ -490,18 +490,18 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
             return start, start
         nl = text.find("\n", start, end)
         first = text[start : end if nl < 0 else nl]
-        if _is_debris(first):
+        if is_debris(first):
             start = end if nl < 0 else nl + 1
             continue
         nl = text.rfind("\n", start, end)
         last = text[(start if nl < 0 else nl + 1) : end]
-        if _is_debris(last):
+        if is_debris(last):
             end = start if nl < 0 else nl
             continue
         return start, end
 
 
-def _find_headings(text: str, start: int, end: int) -> list[tuple[int, int, str, str]]:
+def find_headings(text: str, start: int, end: int) -> list[tuple[int, int, str, str]]:
     """(heading_start, content_start, name, key) for line headings and inline headings."""
     found: list[tuple[int, int, str, str]] = []
     prev_key = ""
@@ -550,7 +550,7 @@ def _split_signature(text: str, span: _Span) -> list[_Span]:
 
 def _sections(text: str, start: int, end: int) -> list[Section]:
     start = _content_start(text, start, end)
-    heads = _find_headings(text, start, end)
+    heads = find_headings(text, start, end)
     spans: list[_Span] = []
     first_key = "inledning" if heads else "text"
     spans.append(_Span("Inledning" if heads else "Text", first_key, start, heads[0][0] if heads else end))
@@ -613,7 +613,7 @@ def _first_paragraph(text: str, start: int, end: int) -> str:
             if lines:
                 break
             continue
-        if _is_debris(line) and not lines:
+        if is_debris(line) and not lines:
             continue
         lines.append(line)
         if len(lines) >= 4:
@@ -658,7 +658,7 @@ def parse_remissvar(text: str, source: str) -> RemissAnswer:
             title = first_para
         else:
             title = kalla.head_rest or first_para or title
-    title = _clean_title(title) if title else ""
+    title = clean_title(title) if title else ""
 
     date = kalla.date
     if not date or re.fullmatch(r"\d{4}", date):
@@ -670,7 +670,7 @@ def parse_remissvar(text: str, source: str) -> RemissAnswer:
     doc_kind = _doc_kind(kalla.description, head)
     # News items: "Enköpings kommun – motion av ..." -> body from the title, not the newspaper.
     if doc_kind == "nyhet" and not _ORG_WORD_RE.search(body) and (m := _NEWS_TITLE_RE.match(title)):
-        body, title = m.group(1), _clean_title(m.group(2))
+        body, title = m.group(1), clean_title(m.group(2))
 
     sections = _sections(text, start, end)
     if not sections:  # only debris: keep the raw text rather than nothing
