@@ -49,6 +49,10 @@ def numbered(draft: dict[str, Any]) -> tuple[str, list[SourceNote]]:
         if cit.get("quote") and sid not in quotes:
             quotes[sid] = cit["quote"]
         end = cit.get("end") or 0
+        label = sources[sid].get("label", "")
+        start = cit.get("start") or 0
+        if label and text.startswith(label, start):  # "3 § förordningen (2022:1719) med instruktion för …"
+            end = max(end, start + len(label))
         if end and n not in inserts.setdefault(end, []):
             inserts[end].append(n)
     if inserts:

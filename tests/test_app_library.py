@@ -163,3 +163,19 @@ def test_storage_feedback_and_reviews(tmp_path: Path) -> None:
     assert store.feedback("ws:a", row.id) == 0
     store.add_review("ws:a", row.ref, row.ref, "Lika bra", "ok")
     assert store.reviews("ws:a")[0]["verdict"] == "Lika bra" and store.reviews("ws:b") == []
+
+
+def test_the_citation_number_follows_the_whole_label() -> None:
+    label = "3 § förordningen (2022:1719) med instruktion för Säkerhetspolisen"
+    text = f"Av {label} framgår att myndigheten ansvarar."
+    ref = "3 § förordningen (2022:1719)"
+    draft = {
+        "text": text,
+        "citations": [
+            {"ref": ref, "source_id": "s", "label": label, "quote": None, "start": 3, "end": 3 + len(ref)}
+        ],
+        "sources": [{"id": "s", "label": label, "text": "Myndigheten ansvarar för …", "source": "x.md"}],
+    }
+    numbered_text, notes = numbered(draft)
+    assert numbered_text == f"Av {label} [1] framgår att myndigheten ansvarar."
+    assert notes[0].label == label
