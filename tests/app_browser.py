@@ -101,6 +101,12 @@ def run_flow(
     return seen
 
 
+def wait_idle(page: Any, timeout_ms: int = 30_000) -> None:
+    """Until Streamlit is not running the script (its status widget is gone)."""
+    page.wait_for_timeout(300)
+    page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=timeout_ms)
+
+
 def _flow(
     page: Any, url: str, pdf: Path, downloads: Path, seen: dict, shots: Path | None, exclude: str
 ) -> None:
@@ -115,12 +121,22 @@ def _flow(
     page.get_by_text("Nytt ärende", exact=True).first.wait_for()
     shot("nytt-arende")
     page.locator("input[type=file]").set_input_files(str(pdf))
+    page.get_by_text(pdf.name).first.wait_for()  # the upload has reached the server
     if exclude:
         page.get_by_text("Avancerat").click()
         page.locator("input[aria-label='Håll korpusdokument utanför sökningen']").fill(exclude)
-    page.get_by_role("button", name="Läs in remissen").click()
+    # A click while the app is still rerunning after the upload can be dropped: click until it takes.
+    for _ in range(5):
+        wait_idle(page)
+        page.get_by_role("button", name="Läs in remissen").click()
+        try:
+            page.get_by_role("button", name="Skriv utkast").wait_for(timeout=20_000)
+            break
+        except Exception:
+            continue
     page.get_by_role("button", name="Skriv utkast").wait_for()
     seen["title"] = page.locator("h1").first.inner_text()
+    wait_idle(page)
     page.get_by_role("button", name="Skriv utkast").click()
     page.get_by_text("Hänvisningar – klicka för att se källtexten").wait_for()
     seen["draft"] = page.locator("[data-testid=stMarkdownContainer]").all_inner_texts()
@@ -132,6 +148,7 @@ def _flow(
     seen["highlighted"] = page.locator(".remiss-source mark").count()
     shot("utkast")
     # Revise once by chat.
+    wait_idle(page)
     chat = page.locator("[data-testid=stChatInputTextArea]")
     chat.fill("byt ståndpunkt till besvarad")
     chat.press("Enter")
@@ -139,6 +156,7 @@ def _flow(
     page.get_by_text("→ version 2").wait_for()
     shot("chatt")
     # Export .docx and open it.
+    wait_idle(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Exportera .docx").click()
     path = downloads / download.value.suggested_filename
