@@ -14,9 +14,9 @@ from rich.table import Table
 
 from agent.config import Settings, get_settings
 from agent.drafting.chat import Conversation
-from agent.drafting.compose import COMPETENCE_SV, prompt_budget
+from agent.drafting.compose import prompt_budget
 from agent.drafting.intake import Intake, load_intake, parse_intake
-from agent.drafting.models import Draft
+from agent.drafting.models import COMPETENCE_SV, Draft
 from agent.drafting.pipeline import DraftInputError, Event, Pipeline
 from agent.drafting.prompts import PromptError, load_prompts
 from agent.evals.cli import eval_app

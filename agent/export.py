@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from agent.drafting.models import COMPETENCE_SV
+
 HEADING = "Förvaltningens synpunkter och förslag"
 AI_NOTICE = (
     "AI-assisterat utkast framtaget med Remissagenten. Texten ska granskas och bearbetas av ansvarig "
     "handläggare innan den används; varje hänvisning är kontrollerad mot källan som anges i "
     "källförteckningen."
 )
-STANDPOINT_SV = {"tillstyrker": "tillstyrker", "besvarad": "besvarad", "avstyrker": "avstyrker"}
-COMPETENCE_SV = {"within": "inom", "outside": "utanför", "uncertain": "oklart"}
 MAX_SOURCE_EXCERPT = 400
 
 
@@ -78,7 +78,7 @@ def _meta_lines(draft: dict[str, Any], title: str, dnr: str) -> list[str]:
     if dnr:
         lines.append(f"Dnr: {dnr}")
     lines.append(
-        f"Ståndpunkt: {STANDPOINT_SV.get(draft.get('standpoint', ''), '')} · kommunal kompetens: "
+        f"Ståndpunkt: {draft.get('standpoint', '')} · kommunal kompetens: "
         f"{COMPETENCE_SV.get(draft.get('competence', ''), '')}"
     )
     lines.append(

@@ -23,12 +23,6 @@ from agent.drafting.pipeline import STEP_LABELS, Event
 from agent.export import numbered
 from agent.service import AppError, DraftingService
 
-STANDPOINT_SV = {"tillstyrker": "Tillstyrker", "besvarad": "Besvarad", "avstyrker": "Avstyrker"}
-COMPETENCE_SV = {
-    "within": "inom kommunal kompetens",
-    "outside": "utanför kommunal kompetens",
-    "uncertain": "oklart",
-}
 PASSWORD_ENV = "REMISS_APP_PASSWORD"
 
 

@@ -19,7 +19,7 @@ from agent.drafting.analysis import KL_2_1, KL_2_2
 from agent.drafting.competence import CompetenceResult, shared_terms
 from agent.drafting.guard import neutralize
 from agent.drafting.intake import Intake, normalize_ws
-from agent.drafting.models import Analysis, Verification
+from agent.drafting.models import COMPETENCE_SV, Analysis, Verification
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import Evidence
 from agent.drafting.text import clip, content_terms
@@ -34,7 +34,6 @@ DOC_NAMES = {
     "utredning": "utredningen",
     "okänd": "förslaget",
 }
-COMPETENCE_SV = {"within": "inom", "outside": "utanför", "uncertain": "oklart"}
 MAX_QUOTE = 600  # characters of law text quoted in an assembled draft
 MAX_PRECEDENTS_QUOTED = 2
 MIN_SHARED_LAW = 2  # content words a law paragraph must share with the remiss to be quoted

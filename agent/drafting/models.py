@@ -14,6 +14,7 @@ from agent.sources.models import Document
 
 Standpoint = Literal["tillstyrker", "besvarad", "avstyrker"]
 Competence = Literal["within", "outside", "uncertain"]
+COMPETENCE_SV: dict[str, str] = {"within": "inom", "outside": "utanför", "uncertain": "oklart"}  # for users
 
 
 @dataclass(frozen=True)

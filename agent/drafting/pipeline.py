@@ -31,7 +31,7 @@ from agent.drafting.compose import (
 )
 from agent.drafting.guard import W_INJECTION, neutralize
 from agent.drafting.intake import W_NO_PROPOSAL, Intake, Proposal
-from agent.drafting.models import Analysis, Citation, Draft, Standpoint, Verification
+from agent.drafting.models import COMPETENCE_SV, Analysis, Citation, Draft, Standpoint, Verification
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import MAX_PROPOSALS_USED, Evidence, retrieve
 from agent.drafting.verify import verify_draft
@@ -172,7 +172,7 @@ class Pipeline:
         self.emit(
             "info",
             "competence",
-            {"within": "inom", "outside": "utanför", "uncertain": "oklart"}[state.competence.competence],
+            COMPETENCE_SV[state.competence.competence],
         )
 
     def analyse(self, state: DraftState) -> None:

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from agent.drafting.models import COMPETENCE_SV as DRAFT_COMPETENCE_SV
 from agent.evals.cases import STANDPOINTS
 from agent.evals.metrics import METRICS, aggregate, fmt, fmt_ci, paired_difference
 from agent.evals.runner import read_case_results, read_manifest
@@ -41,7 +42,7 @@ CASE_COLUMNS = (
     "must_cite_recall",
     "citation_validity",
 )
-COMPETENCE_SV = {"within": "inom", "outside": "utanför", "uncertain": "oklart", None: "–"}
+COMPETENCE_SV: dict[str | None, str] = {**DRAFT_COMPETENCE_SV, None: "–"}
 
 
 # ------------------------------------------------------------------------------------------ data

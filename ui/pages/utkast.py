@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from agent.drafting.models import COMPETENCE_SV
 from agent.export import to_docx, to_markdown
 from agent.service import AppError
 from ui.common import draft_label, owner, render_draft, run_streaming, service, show_error
@@ -122,9 +123,7 @@ row = next(r for r in drafts if r.version == version)
 draft = row.draft
 c1, c2, c3 = st.columns(3)
 c1.metric("Ståndpunkt", draft["standpoint"])
-c2.metric(
-    "Kommunal kompetens", {"within": "inom", "outside": "utanför", "uncertain": "oklart"}[draft["competence"]]
-)
+c2.metric("Kommunal kompetens", COMPETENCE_SV[draft["competence"]])
 v = draft["verification"]
 c3.metric("Kontroll", "godkänd" if not v["unresolved"] and not v["misquoted"] else "ej godkänd")
 for warning in draft.get("warnings", []):
