@@ -15,7 +15,7 @@ from rich.table import Table
 from agent.config import Settings, get_settings
 from agent.drafting.chat import Conversation
 from agent.drafting.compose import prompt_budget
-from agent.drafting.intake import Intake, load_intake, parse_intake
+from agent.drafting.intake import Intake, bound_text, intake_to_json, parse_intake, read_remiss
 from agent.drafting.models import COMPETENCE_SV, Draft
 from agent.drafting.pipeline import DraftInputError, Event, Pipeline
 from agent.drafting.prompts import PromptError, load_prompts
@@ -26,7 +26,6 @@ from agent.index.status import index_status
 from agent.index.store import IndexError_, IndexLayout
 from agent.llm import LLMError, open_backend
 from agent.sources.errors import SourceError
-from agent.sources.pdf import extract_pdf_text
 from agent.sources.references import law_id_for_name
 
 app = typer.Typer(
@@ -320,32 +319,25 @@ def show(
         out.print()
 
 
-def _read_remiss(file: str, settings: Settings) -> tuple[Intake, list[str]]:
+def _read_remiss(file: str, settings: Settings) -> Intake:
     """The remiss from a file or stdin ("-"), bounded to `max_remiss_chars`; Swedish errors."""
-    warnings: list[str] = []
     try:
         if file == "-":
-            text = sys.stdin.read()
+            text, cut = bound_text(sys.stdin.read(), settings.max_remiss_chars)
         else:
             path = Path(file)
             if not path.is_file():
                 raise fail(f"Filen {file} finns inte.", 2)
-            if path.suffix.lower() == ".pdf":
-                text = extract_pdf_text(
-                    path, name=path.name, max_bytes=settings.max_pdf_bytes, max_pages=settings.max_pdf_pages
-                )
-            else:
-                intake = load_intake(path)
-                text = intake.text
-        if len(text) > settings.max_remiss_chars:
-            warnings.append(
-                f"Remissen är mycket lång ({len(text):,} tecken); bara de första "
-                f"{settings.max_remiss_chars:,} tecknen används.".replace(",", " ")
+            text, cut = read_remiss(
+                path,
+                max_chars=settings.max_remiss_chars,
+                max_pdf_bytes=settings.max_pdf_bytes,
+                max_pdf_pages=settings.max_pdf_pages,
             )
-            text = text[: settings.max_remiss_chars]
-        return parse_intake(text), warnings
+        intake = parse_intake(text)
     except SourceError as exc:
         raise fail(str(exc), 2) from exc
+    return replace(intake, warnings=[*cut, *intake.warnings])
 
 
 def _print_draft(draft: Draft) -> None:
@@ -399,7 +391,8 @@ def draft(
     settings = get_settings()
     if backend is not None:
         settings = settings.model_copy(update={"llm_backend": backend})
-    intake, warnings = _read_remiss(file, settings)
+    intake = _read_remiss(file, settings)
+    warnings: list[str] = []
     searcher = _open_searcher()
     try:
         prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
@@ -436,7 +429,7 @@ def draft(
                 out.print()
             if as_json:
                 out.print_json(
-                    data={**result.to_json(), "warnings": warnings, "intake": _intake_json(intake)}
+                    data={**result.to_json(), "warnings": warnings, "intake": intake_to_json(intake)}
                 )
             else:
                 for w in warnings:
@@ -461,19 +454,6 @@ def draft(
     final = conversation.draft
     if final is not None and not final.verification.ok:
         raise typer.Exit(3)
-
-
-def _intake_json(intake: Intake) -> dict[str, object]:
-    return {
-        "title": intake.title,
-        "doc_type": intake.doc_type,
-        "proposers": intake.proposers,
-        "dnr": intake.dnr,
-        "addressed_to": intake.addressed_to,
-        "sender": intake.sender,
-        "proposals": [{"text": p.text, "kind": p.kind} for p in intake.proposals],
-        "language": intake.language,
-    }
 
 
 def _chat_loop(conversation: Conversation, as_json: bool) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from agent.config import Settings
 from agent.drafting.chat import Conversation
 from agent.drafting.compose import prompt_budget
-from agent.drafting.intake import Intake, Proposal, parse_intake
+from agent.drafting.intake import Intake, Proposal, intake_to_json, parse_intake, read_remiss
 from agent.drafting.pipeline import DraftInputError, DraftState, Event, Pipeline
 from agent.drafting.prompts import PromptError, load_prompts
 from agent.drafting.verify import verify_draft
@@ -32,7 +32,6 @@ from agent.index.store import IndexError_
 from agent.llm import LLMError, choose_kind, open_backend
 from agent.llm.backends import ChatModel
 from agent.sources.errors import SourceError
-from agent.sources.pdf import extract_pdf_text
 from agent.storage import DraftRow, Storage
 
 EventHandler = Callable[[Event], None]
@@ -55,17 +54,8 @@ class ServiceStatus:
 
 
 def intake_json(intake: Intake) -> dict[str, Any]:
-    return {
-        "title": intake.title,
-        "doc_type": intake.doc_type,
-        "proposers": intake.proposers,
-        "dnr": intake.dnr,
-        "addressed_to": intake.addressed_to,
-        "sender": intake.sender,
-        "proposals": [{"text": p.text, "kind": p.kind} for p in intake.proposals],
-        "language": intake.language,
-        "warnings": intake.warnings,
-    }
+    """The stored form of a case's intake (with its warnings, shown on the case page)."""
+    return intake_to_json(intake) | {"warnings": intake.warnings}
 
 
 def intake_from_json(text: str, data: dict[str, Any]) -> Intake:
@@ -153,21 +143,17 @@ class DraftingService:
     def read_remiss(self, data: bytes, filename: str) -> tuple[str, Intake]:
         """Text and intake of an uploaded file (PDF, .txt, .md) or pasted text (`filename` "")."""
         try:
-            if filename.lower().endswith(".pdf"):
-                text = extract_pdf_text(
-                    data,
-                    name=filename,
-                    max_bytes=self.settings.max_pdf_bytes,
-                    max_pages=self.settings.max_pdf_pages,
-                )
-            elif filename and not filename.lower().endswith((".txt", ".md")):
-                raise AppError(f"Filformatet i {filename} stöds inte. Ladda upp PDF, .txt eller .md.")
-            else:
-                text = data.decode("utf-8-sig", errors="replace")
-            text = text[: self.settings.max_remiss_chars]
-            return text, parse_intake(text)
+            text, cut = read_remiss(
+                data,
+                filename,
+                max_chars=self.settings.max_remiss_chars,
+                max_pdf_bytes=self.settings.max_pdf_bytes,
+                max_pdf_pages=self.settings.max_pdf_pages,
+            )
+            intake = parse_intake(text)
         except SourceError as exc:
             raise AppError(str(exc)) from exc
+        return text, dataclasses.replace(intake, warnings=[*cut, *intake.warnings])
 
     def create_case(
         self, owner: str, text: str, filename: str, intake: Intake, exclude_sources: list[str] | None = None

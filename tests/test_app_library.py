@@ -179,3 +179,12 @@ def test_the_citation_number_follows_the_whole_label() -> None:
     numbered_text, notes = numbered(draft)
     assert numbered_text == f"Av {label} [1] framgår att myndigheten ansvarar."
     assert notes[0].label == label
+
+
+def test_a_very_long_upload_is_cut_with_a_warning_the_case_page_shows(service: DraftingService) -> None:
+    service.settings = service.settings.model_copy(update={"max_remiss_chars": 5000})
+    text, intake = service.read_remiss((MOTION * 5).encode("utf-8"), "lang.txt")
+    assert len(text) == 5000
+    assert any("mycket lång" in w for w in intake.warnings)
+    case_id = service.create_case("ws:a", text, "lang.txt", intake)
+    assert any("mycket lång" in w for w in service.storage.case("ws:a", case_id).intake["warnings"])

@@ -39,14 +39,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from agent.sources.errors import EmptyDocumentError, UnsupportedFormatError
-from agent.sources.pdf import extract_pdf_text
+from agent.sources.pdf import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, extract_pdf_text
 from agent.sources.remissvar import (
     KALLA_PREFIX,
     SUPPORTED_SUFFIXES,
     clean_title,
+    decode_text,
     find_dnr,
     find_headings,
     heading_key,
@@ -78,6 +79,7 @@ W_UNKNOWN_TYPE = (
     "Kunde inte avgöra om texten är en motion, ett medborgarförslag, en remiss eller en utredning."
 )
 W_NO_PROPOSER = "Hittade ingen förslagsställare (motionär) i texten."
+W_TOO_LONG = "Remissen är mycket lång ({n} tecken); bara de första {limit} tecknen används."
 
 
 @dataclass(frozen=True)
@@ -782,16 +784,61 @@ def parse_intake(text: str) -> Intake:
     )
 
 
-def load_intake(path: Path) -> Intake:
-    """Read a .txt/.md/.pdf file and parse it; PDF and file errors (`SourceError`) propagate."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+def bound_text(text: str, max_chars: int | None) -> tuple[str, list[str]]:
+    """`text` cut at `max_chars` (bounded work for huge inputs), with a warning when it was cut."""
+    if max_chars is None or len(text) <= max_chars:
+        return text, []
+    warning = W_TOO_LONG.format(n=f"{len(text):,}", limit=f"{max_chars:,}").replace(",", " ")
+    return text[:max_chars], [warning]
+
+
+def read_remiss(
+    source: Path | bytes,
+    name: str = "",
+    *,
+    max_chars: int | None = None,
+    max_pdf_bytes: int = DEFAULT_MAX_BYTES,
+    max_pdf_pages: int = DEFAULT_MAX_PAGES,
+) -> tuple[str, list[str]]:
+    """The text of a remiss: a .pdf/.txt/.md file, or uploaded bytes named `name` ("" = pasted text).
+
+    Returns the text, cut at `max_chars`, and the warnings of cutting it. PDF and file errors
+    (`SourceError`, Swedish) propagate; an unsupported file type is `UnsupportedFormatError`.
+    """
+    pasted = isinstance(source, bytes) and not name
+    label = name or (source.name if isinstance(source, Path) else "text")
+    suffix = Path(label).suffix.lower()
+    if not pasted and suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFormatError(
-            str(path),
-            f"Filformatet ”{path.suffix or 'utan filändelse'}” stöds inte. "
+            label,
+            f"Filformatet ”{suffix or 'utan filändelse'}” stöds inte. "
             "Använd PDF, textfil (.txt) eller Markdown (.md).",
         )
-    text = extract_pdf_text(path, name=path.name) if suffix == ".pdf" else read_text_file(path, str(path))
-    if not text.strip():
-        raise EmptyDocumentError(path.name, "Filen innehåller ingen text.")
-    return parse_intake(text)
+    if suffix == ".pdf":
+        text = extract_pdf_text(source, name=label, max_bytes=max_pdf_bytes, max_pages=max_pdf_pages)
+    elif isinstance(source, Path):
+        text = read_text_file(source, str(source))
+    else:
+        text = decode_text(source)
+    if isinstance(source, Path) and not text.strip():
+        raise EmptyDocumentError(label, "Filen innehåller ingen text.")
+    return bound_text(text, max_chars)
+
+
+def load_intake(path: Path) -> Intake:
+    """Read a .txt/.md/.pdf file and parse it; PDF and file errors (`SourceError`) propagate."""
+    return parse_intake(read_remiss(path)[0])
+
+
+def intake_to_json(intake: Intake) -> dict[str, Any]:
+    """What was understood, as JSON (`remiss draft --json`'s "intake", the app's stored case)."""
+    return {
+        "title": intake.title,
+        "doc_type": intake.doc_type,
+        "proposers": intake.proposers,
+        "dnr": intake.dnr,
+        "addressed_to": intake.addressed_to,
+        "sender": intake.sender,
+        "proposals": [{"text": p.text, "kind": p.kind} for p in intake.proposals],
+        "language": intake.language,
+    }

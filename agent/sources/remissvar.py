@@ -748,6 +748,11 @@ def read_text_file(path: Path, name: str | None = None) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(label, f"Filen kunde inte läsas ({exc.strerror or exc}).") from exc
+    return decode_text(data)
+
+
+def decode_text(data: bytes) -> str:
+    """Text bytes as UTF-8 (BOM tolerated), falling back to cp1252; line endings normalised."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
