@@ -75,13 +75,12 @@ if not case_id:
 case = svc.storage.case(me, case_id)
 intake = case.intake
 st.title(case.title)
+drafts = svc.storage.drafts(me, case_id)
 for warning in intake.get("warnings", []):
     st.warning(warning)
 
 with (
-    st.expander(
-        "Det här förstod Remissagenten – rätta vid behov", expanded=not svc.storage.drafts(me, case_id)
-    ),
+    st.expander("Det här förstod Remissagenten – rätta vid behov", expanded=not drafts),
     st.form("intake"),
 ):
     title = st.text_input("Titel", intake.get("title", ""))
@@ -102,7 +101,6 @@ with (
         st.success("Rättelserna är sparade; skriv ett nytt utkast för att använda dem.")
         st.rerun()
 
-drafts = svc.storage.drafts(me, case_id)
 label = "Skriv utkast" if not drafts else "Skriv ett nytt utkast från början"
 if st.button(label, type="primary" if not drafts else "secondary"):
     try:
