@@ -472,12 +472,12 @@ def _chat_loop(conversation: Conversation, as_json: bool) -> None:
             _print_draft(reply.draft)
 
 
-def streamlit_command(port: int, host: str) -> list[str]:
-    """`streamlit run ui/app.py` with offline-safe flags (no usage statistics, no browser opened)."""
+def streamlit_command(port: int, host: str, script: Path | None = None) -> list[str]:
+    """`streamlit run ui/app.py` (or `script`) with offline-safe flags (no usage statistics, no browser)."""
     from agent.config import PROJECT_ROOT
 
     return [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(script or PROJECT_ROOT / "ui" / "app.py"),
         "--server.port", str(port), "--server.address", host, "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
         "--client.toolbarMode", "minimal",

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from app_browser import CHROMIUM, CHROMIUM_ARGS, app_env, free_port, start_app  # noqa: E402
+from app_browser import CHROMIUM, CHROMIUM_ARGS, app_env, start_app  # noqa: E402
 from pdf_factory import make_text_pdf, write_pdf  # noqa: E402
 
 from agent.config import Settings  # noqa: E402
@@ -124,32 +124,15 @@ def one_run(env: dict[str, str], tmp: Path, pdf: Path) -> dict[str, float]:
     }
 
 
-def baseline_run(tmp: Path) -> float:
-    """A bare Streamlit app (one title), started and loaded the same way."""
+def baseline_run(tmp: Path, env: dict[str, str]) -> float:
+    """A bare Streamlit app (one title), started (same command and flags) and loaded the same way."""
     script = tmp / "bare.py"
     script.write_text("import streamlit as st\nst.title('Nytt ärende')\n")
-    port = free_port()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        import urllib.request
-
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with start_app(env, tmp / "bare.log", script=script) as url:
         healthy = time.perf_counter() - t0
-        interactive, _ = first_page(f"http://127.0.0.1:{port}", "Nytt ärende", None)
-        return healthy + interactive
-    finally:
-        proc.terminate()
-        proc.wait()
+        interactive, _ = first_page(url, "Nytt ärende", None)
+    return healthy + interactive
 
 
 def main() -> None:
@@ -172,7 +155,7 @@ def main() -> None:
                 os.symlink(settings.data_dir / "models", data / "models")
             env = app_env(data, settings.corpus_dir, settings.llm_model_path, embedding=settings.embedding)
             runs.append(one_run(env, tmp, pdf))
-            baselines.append(baseline_run(tmp))
+            baselines.append(baseline_run(tmp, env))
             print(json.dumps(runs[-1] | {"baseline_first_page_s": baselines[-1]}), flush=True)
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     result = {

@@ -33,12 +33,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def start_app(env: dict[str, str], log: Path, timeout: float = 90) -> Iterator[str]:
-    """The app's URL while it runs; stopped afterwards."""
+def start_app(
+    env: dict[str, str], log: Path, timeout: float = 90, script: Path | None = None
+) -> Iterator[str]:
+    """The app's (or another Streamlit `script`'s) URL while it runs; stopped afterwards."""
     port = free_port()
     with log.open("w") as out:
         proc = subprocess.Popen(
-            streamlit_command(port, "127.0.0.1"), env=env, stdout=out, stderr=subprocess.STDOUT
+            streamlit_command(port, "127.0.0.1", script), env=env, stdout=out, stderr=subprocess.STDOUT
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -52,7 +54,7 @@ def start_app(env: dict[str, str], log: Path, timeout: float = 90) -> Iterator[s
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"Appen startade inte:\n{log.read_text()[-3000:]}")
-                time.sleep(0.3)
+                time.sleep(0.1)
             yield url
         finally:
             proc.terminate()
