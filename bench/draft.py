@@ -16,8 +16,9 @@ stops the server, so every run pays the server start and its memory peaks are it
   read after the server has stopped and been reaped);
 - the outcome: standpoint, competence, citations, verification, cited source labels, model.
 
-Baseline in the same runs: the steps that use no model (intake + retrieve + verify), so the model's
-share is visible; model share = (competence + analysis + compose) / total.
+Baseline in the same runs: the steps that use no model (intake + retrieve + competence + verify), so
+the model's share is visible; model share = (analysis + compose) / total (the competence step asks
+no model since issue 10; its time is reported on its own).
 
 The index comes from REMISS_DATA_DIR (it is only read). Run from the repository root:
 
@@ -53,8 +54,9 @@ DEFAULT_FILE = Path(
     "corpus/remissvar/stockholm_socialforvaltningen_2025_KS-2025-448_kompetenscenter_transnationellt_fortryck.txt"
 )
 STEPS = ("intake", "retrieve", "competence", "analysis", "compose", "verify", "total")
-MODEL_STEPS = ("competence", "analysis", "compose")
-NO_MODEL_STEPS = ("intake", "retrieve", "verify")
+# Since issue 10 the kompetensprövning is a rule over the ansvarsatlas (no model call).
+MODEL_STEPS = ("analysis", "compose")
+NO_MODEL_STEPS = ("intake", "retrieve", "competence", "verify")
 TARGET_FIRST_OUTPUT_S = 10.0
 TARGET_DRAFT_S = 90.0
 RESULT_PREFIX = "DRAFT_BENCH_RESULT "

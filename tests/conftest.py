@@ -184,11 +184,13 @@ SAPO = "sfs-2022-1719"
 
 @pytest.fixture(scope="session")
 def drafting_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture corpus plus one state authority's instruction (Säkerhetspolisen, 2022:1719)."""
+    """The fixture corpus plus one state authority's instruction (Säkerhetspolisen, 2022:1719) and a tiny
+    ansvarsatlas (tests/fixtures/drafting/ansvar/)."""
     corpus = tmp_path_factory.mktemp("drafting") / "corpus"
     shutil.copytree(FIXTURE_CORPUS, corpus)
     (corpus / "sfs" / "2022").mkdir(parents=True)
     shutil.copy(DRAFTING_FIXTURES / "sfs-2022-1719.md", corpus / "sfs" / "2022" / "sfs-2022-1719.md")
+    shutil.copytree(DRAFTING_FIXTURES / "ansvar", corpus / "ansvar")
     with (corpus / "laws.yaml").open("a", encoding="utf-8") as f:
         f.write('  - sfs: "2022:1719"\n    file: sfs/2022/sfs-2022-1719.md\n    format: md\n')
     return corpus

@@ -43,7 +43,6 @@ def _check(value: Any, schema: dict[str, Any]) -> None:
 class FakeChat:
     kind: str = "local"
     model: str = "fake-model"
-    actors: list[str] = field(default_factory=lambda: ["kommunen"])  # per proposal; the last repeats
     standpoint: str = "besvarad"
     support: list[int] = field(default_factory=lambda: [1])
     prose: list[str] = field(default_factory=list)  # successive stream() answers; the last repeats
@@ -64,15 +63,7 @@ class FakeChat:
     ) -> dict[str, Any]:
         self.calls.append((name, messages))
         obey = self.gullible and "ignorera alla tidigare instruktioner" in self._prompt(messages).lower()
-        if name == "ansvar":
-            keys = list(schema["properties"])
-            answer = {}
-            for i, key in enumerate(keys):
-                actor = "kommunen" if obey else self.actors[min(i, len(self.actors) - 1)]
-                if actor not in schema["properties"][key]["enum"]:
-                    actor = "oklart"
-                answer[key] = actor
-        elif name == "standpunkt":
+        if name == "standpunkt":
             allowed = schema["properties"]["stod"]["items"]["enum"]
             answer = {
                 "standpunkt": "tillstyrker" if obey else self.standpoint,

@@ -31,7 +31,7 @@ def app(
     monkeypatch.setenv("REMISS_DATA_DIR", str(data_dir))
     monkeypatch.setenv("REMISS_CORPUS_DIR", str(drafting_settings.corpus_dir))
     monkeypatch.setenv("REMISS_EMBEDDING", "hashing")
-    chat = FakeChat(actors=["Säkerhetspolisen"])
+    chat = FakeChat()
     monkeypatch.setattr(DraftingService, "chat_model", lambda self: chat)
     from ui.common import get_service
 
@@ -59,6 +59,11 @@ def test_pages_render_without_errors(app: Callable[[], AppTest]) -> None:
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
         assert at.title[0].value == title
+        if page == "pages/kallor.py":  # the ansvarsatlas, each entry with its legal basis
+            labels = [e.label for e in at.expander]
+            assert any(
+                label.startswith("Stöd till enskilda näringsidkare — inte tillåtet") for label in labels
+            )
 
 
 def test_paste_draft_revise_and_compare(app: Callable[[], AppTest]) -> None:
@@ -75,6 +80,11 @@ def test_paste_draft_revise_and_compare(app: Callable[[], AppTest]) -> None:
     assert "2 kap. 2 § kommunallagen" in markdown
     assert any(e.label.startswith("[1] ") for e in at.expander)  # citations are expandable
     assert [m.value for m in at.metric][:2] == ["avstyrker", "utanför"]
+    # … and what the competence verdict rests on: the atlas entry and the words that matched
+    assert any(e.label == "Kompetensprövningen: utanför" for e in at.expander)
+    assert "staten-sakerhetspolisen" in markdown or "staten-sakerhetspolisen" in "\n".join(
+        m.value for m in at.markdown
+    )
     # Revise by chat: a new version.
     at.chat_input[0].set_value("byt ståndpunkt till besvarad").run()
     assert not at.exception, at.exception

@@ -26,7 +26,7 @@ def service(drafting_settings: Settings, tmp_path: Path, monkeypatch: pytest.Mon
     data_dir = tmp_path / "data"
     shutil.copytree(drafting_settings.data_dir, data_dir)
     settings = drafting_settings.model_copy(update={"data_dir": data_dir})
-    chat = FakeChat(actors=["Säkerhetspolisen"])
+    chat = FakeChat()
     monkeypatch.setattr(DraftingService, "chat_model", lambda self: chat)
     svc = DraftingService(settings)
     yield svc
@@ -47,7 +47,7 @@ def test_draft_is_stored_with_an_audit_entry(service: DraftingService) -> None:
     assert len(audit) == 1
     entry = audit[0]
     assert entry["case_id"] == case_id and entry["model"] == "fake-model"
-    assert entry["prompt_version"] == "drafting-v1" and f"{SAPO}/3" in entry["sources"]
+    assert entry["prompt_version"] == "drafting-v2" and f"{SAPO}/1" in entry["sources"]
     assert len(entry["input_sha256"]) == 64
 
 

@@ -44,7 +44,7 @@ def test_classify(message: str, intent: str) -> None:
 
 
 def test_shorter_add_and_standpoint_are_revised_and_verified(drafting_searcher: Searcher, prompts) -> None:  # type: ignore[no-untyped-def]
-    chat = FakeChat(actors=["kommunen"], standpoint="avstyrker", support=[1, 2, 3])
+    chat = FakeChat(standpoint="avstyrker", support=[1, 2, 3])
     conv = start(drafting_searcher, prompts, chat)
     first = conv.draft
     assert first is not None and first.verification.ok
@@ -80,20 +80,20 @@ def test_shorter_add_and_standpoint_are_revised_and_verified(drafting_searcher: 
 def test_why_explains_a_citation_from_the_analysis_without_changing_the_draft(
     drafting_searcher: Searcher, prompts
 ) -> None:  # type: ignore[no-untyped-def]
-    conv = start(drafting_searcher, prompts, FakeChat(actors=["Säkerhetspolisen"]))
+    conv = start(drafting_searcher, prompts, FakeChat())
     before = len(conv.versions)
     reply = conv.send("varför citerar du 2 kap. 2 §?")
     assert reply.draft is None and len(conv.versions) == before
     assert "2 kap. 2 § kommunallagen (2017:725) citeras eftersom" in reply.text
     assert "enbart staten" in reply.text  # the source text is shown
-    reply = conv.send("Varför hänvisar du till 3 § förordningen (2022:1719)?")
+    reply = conv.send("Varför hänvisar du till 1 § förordningen (2022:1719)?")
     assert "Säkerhetspolisen" in reply.text
     reply = conv.send("varför citerar du 7 kap. 1 § KL?")
     assert reply.text.startswith("Utkastet hänvisar inte till")
 
 
 def test_another_law_is_retrieved_and_the_draft_rewritten(drafting_searcher: Searcher, prompts) -> None:  # type: ignore[no-untyped-def]
-    conv = start(drafting_searcher, prompts, FakeChat(actors=["kommunen"], support=[1]))
+    conv = start(drafting_searcher, prompts, FakeChat(support=[1]))
     before = {d.id for d in conv.draft.sources}
     reply = conv.send("ta även hänsyn till förvaltningslagen")
     assert reply.draft is not None, reply.text
@@ -106,7 +106,7 @@ def test_another_law_is_retrieved_and_the_draft_rewritten(drafting_searcher: Sea
 
 
 def test_free_requests_need_a_strong_model(drafting_searcher: Searcher, prompts) -> None:  # type: ignore[no-untyped-def]
-    conv = start(drafting_searcher, prompts, FakeChat(actors=["kommunen"]))
+    conv = start(drafting_searcher, prompts, FakeChat())
     reply = conv.send("Skriv mer formellt")
     assert reply.draft is None and "kortare" in reply.text  # the local model says what it can do
 
@@ -114,7 +114,7 @@ def test_free_requests_need_a_strong_model(drafting_searcher: Searcher, prompts)
         "Av 2 kap. 1 § kommunallagen (2017:725) följer att kommunen får ha hand om angelägenheter av allmänt "
         "intresse. Förvaltningen föreslår att nämnden avstyrker förslaget."
     )
-    chat = FakeChat(kind="openai", actors=["kommunen"], prose=["Förvaltningen avstyrker.", revised])
+    chat = FakeChat(kind="openai", prose=["Förvaltningen avstyrker.", revised])
     conv = start(drafting_searcher, prompts, chat)
     reply = conv.send("Skriv mer formellt")
     assert reply.draft is not None and reply.draft.text.strip() == revised
@@ -125,7 +125,7 @@ def test_free_requests_need_a_strong_model(drafting_searcher: Searcher, prompts)
 def test_outside_competence_conversation_keeps_the_authority_evidence(
     drafting_searcher: Searcher, prompts
 ) -> None:  # type: ignore[no-untyped-def]
-    conv = start(drafting_searcher, prompts, FakeChat(actors=["Säkerhetspolisen"]))
+    conv = start(drafting_searcher, prompts, FakeChat())
     reply = conv.send("kortare")
-    assert f"{SAPO}/3" in {c.source_id for c in reply.draft.citations}
+    assert f"{SAPO}/1" in {c.source_id for c in reply.draft.citations}
     assert reply.draft.analysis.competence == "outside"

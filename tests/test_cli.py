@@ -51,6 +51,7 @@ STATUS_KEYS = {
     "options",
     "problems",
     "incomplete_builds",
+    "coverage",
 }
 BUILD_KEYS = {"changed", "build_id", "count", "embedded", "seconds", "errors", "kept_from_previous"}
 KL_2_2 = (
@@ -193,9 +194,13 @@ def test_build_then_status_then_search(invoke: Callable[[Path], Invoke], tmp_pat
     assert data["counts"]["law"] + data["counts"]["precedent"] == N_DOCS
     assert data["options"]["user_paths"] == []
 
+    # coverage: what is indexed (here two laws, no instructions; the fixture corpus has no coverage file)
+    assert data["coverage"] == {"indexed_laws": 2, "indexed_instructions": 0}
+
     plain = cli("index", "status")
     assert_clean(plain, 0)
     assert squash("Indexet är helt och används för sökning") in squash(plain.stdout)
+    assert squash("2 lagar/förordningar och 0 myndighetsinstruktioner indexerade") in squash(plain.stdout)
 
     search = cli("search", "Får kommunen ta hand om uppgifter som staten ska sköta?", "--json", "--k", "3")
     assert_clean(search, 0)

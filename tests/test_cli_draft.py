@@ -22,7 +22,7 @@ Invoke = Callable[..., Result]
 STOCKHOLM_FILE = FIXTURE_CORPUS / STOCKHOLM
 JSON_KEYS = {
     "standpoint", "competence", "text", "citations", "verification", "sources", "arguments", "model",
-    "prompt_version", "timings", "warnings", "intake",
+    "prompt_version", "timings", "warnings", "intake", "competence_evidence",
 }  # fmt: skip
 
 
@@ -66,9 +66,7 @@ def test_help_explains_the_command() -> None:
 
 
 def test_json_output_with_the_own_answer_excluded(invoke) -> None:  # type: ignore[no-untyped-def]
-    result = invoke(FakeChat(actors=["Säkerhetspolisen"]))(
-        "draft", str(STOCKHOLM_FILE), "--exclude-source", STOCKHOLM, "--json"
-    )
+    result = invoke(FakeChat())("draft", str(STOCKHOLM_FILE), "--exclude-source", STOCKHOLM, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == JSON_KEYS
@@ -78,12 +76,12 @@ def test_json_output_with_the_own_answer_excluded(invoke) -> None:  # type: igno
     assert data["verification"] == {"unresolved": [], "misquoted": [], "unsupported_sentences": []}
     assert all(s["source"] != STOCKHOLM for s in data["sources"])
     assert {"id", "kind", "label", "source", "text"} <= set(data["sources"][0])
-    assert data["model"] == "fake-model" and data["prompt_version"] == "drafting-v1"
+    assert data["model"] == "fake-model" and data["prompt_version"] == "drafting-v2"
     assert data["intake"]["dnr"] == "KS 2025/448"
 
 
 def test_text_output_stdin_and_stream(invoke) -> None:  # type: ignore[no-untyped-def]
-    run = invoke(FakeChat(actors=["kommunen"]))
+    run = invoke(FakeChat())
     text = STOCKHOLM_FILE.read_text(encoding="utf-8")
     result = run("draft", "-", "--exclude-source", STOCKHOLM, input=text)
     assert result.exit_code == 0, result.output
@@ -96,7 +94,7 @@ def test_text_output_stdin_and_stream(invoke) -> None:  # type: ignore[no-untype
 
 
 def test_pdf_input_and_pdf_errors(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run = invoke(FakeChat(actors=["kommunen"]))
+    run = invoke(FakeChat())
     motion = STOCKHOLM_FILE.read_text(encoding="utf-8").split("\n")[1:60]
     pdf = write_pdf(tmp_path / "motion.pdf", make_text_pdf(["\n".join(motion)]))
     result = run("draft", str(pdf), "--json")
@@ -134,16 +132,14 @@ def test_bad_input_is_a_clear_error(invoke, args: list[str], stdin: str | None, 
 
 def test_a_very_long_remiss_is_cut_with_a_warning(invoke) -> None:  # type: ignore[no-untyped-def]
     text = STOCKHOLM_FILE.read_text(encoding="utf-8") + ("\n\nBilaga. " + "Mer text om ärendet. " * 200) * 50
-    result = invoke(FakeChat(actors=["kommunen"]))(
-        "draft", "-", "--json", input=text, env={"REMISS_MAX_REMISS_CHARS": "20000"}
-    )
+    result = invoke(FakeChat())("draft", "-", "--json", input=text, env={"REMISS_MAX_REMISS_CHARS": "20000"})
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert any("mycket lång" in w for w in data["warnings"])
 
 
 def test_chat_revises_in_a_loop(invoke) -> None:  # type: ignore[no-untyped-def]
-    result = invoke(FakeChat(actors=["kommunen"], standpoint="avstyrker"))(
+    result = invoke(FakeChat(standpoint="avstyrker"))(
         "draft", str(STOCKHOLM_FILE), "--exclude-source", STOCKHOLM, "--chat",
         input="byt ståndpunkt till besvarad\nvarför citerar du 2 kap. 1 §?\n\n",
     )  # fmt: skip
@@ -155,7 +151,7 @@ def test_chat_revises_in_a_loop(invoke) -> None:  # type: ignore[no-untyped-def]
 
 def test_openai_backend_option_reaches_the_pipeline(invoke) -> None:  # type: ignore[no-untyped-def]
     prose = "Enligt 2 kap. 1 § kommunallagen (2017:725) får kommunen ha hand om allmänna angelägenheter."
-    chat = FakeChat(actors=["kommunen"], prose=[prose])
+    chat = FakeChat(prose=[prose])
     result = invoke(chat)("draft", str(STOCKHOLM_FILE), "--backend", "openai", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["text"].strip() == prose
@@ -169,7 +165,7 @@ def test_a_200_page_pdf_is_drafted_in_bounded_time(invoke, tmp_path: Path) -> No
     filler = "Bilaga. Statistik över ärenden och kostnader i förvaltningens verksamheter under året. " * 30
     pdf = write_pdf(tmp_path / "lang.pdf", make_text_pdf(["\n".join(motion)] + [filler] * 199))
     started = time.perf_counter()
-    result = invoke(FakeChat(actors=["kommunen"]))("draft", str(pdf), "--json")
+    result = invoke(FakeChat())("draft", str(pdf), "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["intake"]["proposals"] and data["verification"]["unresolved"] == []

@@ -11,7 +11,7 @@ from conftest import PROJECT_ROOT, STOCKHOLM
 
 from agent.evals.cases import DEFAULT_CASES, CaseError, cases_digest, load_cases
 
-PUBLIC = DEFAULT_CASES / "public.yaml"
+PUBLIC = DEFAULT_CASES
 STOCKHOLM_ID = "stockholm-socn-2025-kompetenscenter-transnationellt-fortryck"
 
 GOOD_CASE = """\
@@ -63,7 +63,7 @@ def test_remiss_text_is_title_and_motion_never_the_answer() -> None:
 
 
 def test_public_copy_matches_its_recorded_provenance() -> None:
-    readme = (DEFAULT_CASES / "README.md").read_text(encoding="utf-8")
+    readme = (DEFAULT_CASES.parent / "README.md").read_text(encoding="utf-8")
     digest = hashlib.sha256(PUBLIC.read_bytes()).hexdigest()
     assert digest in readme
     assert re.search(r"\d{4}-\d{2}-\d{2}", readme)

@@ -332,3 +332,38 @@ def test_a_sentence_repeating_the_remiss_covers_no_key_point() -> None:
     assert not matcher.match(point, repeat, remiss=remiss)[0].covered
     own = "Förvaltningen anser att kommunen bör erbjuda läxhjälp på bibliotek."
     assert matcher.match(point, own, remiss=remiss)[0].covered
+
+
+def test_holder_correct_scores_the_reason_not_only_the_label() -> None:
+    """An outside verdict that names the wrong holder (or does not cite its paragraph) is wrong."""
+    from agent.evals.metrics import holder_correct, parse_holder
+
+    case = EvalCase(
+        id="x", title="t", motion=("m",), standpoint=("avstyrker",), competence="outside",
+        holder="staten (Säkerhetspolisen | Migrationsverket)",
+    )  # fmt: skip
+
+    def cand(actor: str, label: str, verdict: str = "outside", holder: str = "staten") -> Candidate:
+        evidence = [
+            {
+                "verdict": verdict,
+                "entry": {"holder": holder, "actor": actor},
+                "paragraphs": [{"id": "p1", "label": label}],
+            }
+        ]
+        return Candidate("agent", "avstyrker", "outside", text="", competence_evidence=evidence)
+
+    sapo = cand("Säkerhetspolisen", "3 § förordningen (2022:1719) med instruktion för Säkerhetspolisen")
+    assert holder_correct(case, sapo, {"p1"}, set()) == 1.0
+    assert holder_correct(case, sapo, set(), set()) == 0.0  # the paragraph is not cited in the text
+    pilots = cand("Sjöfartsverket", "2 § förordningen (2007:1161) med instruktion för Sjöfartsverket")
+    assert holder_correct(case, pilots, {"p1"}, set()) == 0.0  # right label, wrong reason
+    assert holder_correct(case, cand("regionen", "x", holder="regionen"), {"p1"}, set()) == 0.0
+    principle = replace(case, holder="princip (2 kap. 8 § KL)")
+    kl28 = cand("kommuner och regioner", "2 kap. 8 § kommunallagen (2017:725)", holder="forbjudet")
+    assert holder_correct(principle, kl28, {"p1"}, {"p1"}) == 1.0
+    assert holder_correct(principle, kl28, {"p1"}, {"p2"}) == 0.0
+    within = replace(case, competence="within")
+    assert holder_correct(within, sapo, {"p1"}, set()) is None  # applies only to annotated outside cases
+    assert parse_holder("staten (Polismyndigheten)") == ("staten", ["Polismyndigheten"])
+    assert parse_holder("regionen") == ("regionen", [])

@@ -8,6 +8,7 @@ manifest checks, parallel cases, the reports and the CLI — not draft quality.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -75,7 +76,7 @@ def hashing_matcher(searcher: Searcher) -> EmbeddingMatcher:
 def make_runner(
     cases: list[EvalCase], out: Path, searcher_factory: Any, prompts: Any, chat: Any | None = None
 ) -> EvalRunner:
-    chat = chat or FakeChat(actors=["Säkerhetspolisen", "kommunen"], standpoint="avstyrker")
+    chat = chat or FakeChat(standpoint="avstyrker")
     return EvalRunner(
         cases, out, chat=chat, prompts=prompts, open_searcher=searcher_factory, make_matcher=hashing_matcher
     )
@@ -195,6 +196,10 @@ def test_a_failed_case_is_recorded_scored_zero_and_retried(
     tmp_path: Path, drafting_searcher: Searcher, prompts: Any, stockholm_case: EvalCase
 ) -> None:
     out = tmp_path / "run"
+    # a proposal within the competence, so the model is asked (for the standpoint) and fails
+    stockholm_case = dataclasses.replace(
+        stockholm_case, motion=("Jag föreslår att kommunen erbjuder läxhjälp på alla bibliotek.",)
+    )
     broken = make_runner([stockholm_case], out, _SharedSearcher(drafting_searcher), prompts, _BrokenChat())
     broken.prepare(manifest_for(broken, drafting_searcher, [stockholm_case]))
     assert [o.status for o in broken.run()] == ["error"]
@@ -297,7 +302,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, drafting_settings: Settings) -> Non
 
     @contextlib.contextmanager
     def fake_backend(settings: Settings) -> Iterator[FakeChat]:
-        yield FakeChat(actors=["Säkerhetspolisen"], standpoint="avstyrker")
+        yield FakeChat(standpoint="avstyrker")
 
     monkeypatch.setattr(eval_cli, "open_backend", fake_backend)
     monkeypatch.setattr(

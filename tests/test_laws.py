@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from agent.sources.laws import (
     compare_law_versions,
     load_default_laws,
     load_law_file,
+    load_law_specs,
     parse_law_json,
     parse_selex_markdown,
 )
@@ -76,7 +78,8 @@ def test_default_set_is_fast_complete_and_unique(default_laws: list[LawParagraph
     assert [p.id for p in again] == [p.id for p in default_laws]  # stable order
     assert len({p.id for p in default_laws}) == len(default_laws)
     laws = {p.sfs for p in default_laws if not p.law_title.startswith("Förordning med instruktion")}
-    assert laws == {
+    atlas_laws = {spec.sfs for spec in load_law_specs(CORPUS, "atlas-laws.yaml")}
+    assert laws - atlas_laws == {
         "2017:725",
         "2017:900",
         "1974:152",
@@ -88,9 +91,11 @@ def test_default_set_is_fast_complete_and_unique(default_laws: list[LawParagraph
         "2010:800",
         "2010:900",
     }
+    assert atlas_laws <= laws  # every statute the ansvarsatlas cites beyond these, each with its text
     for p in default_laws:
         assert p.text.strip(), p.id
-        assert "](" not in p.text and "[" not in p.text.replace("[…", ""), p.id
+        # no Markdown link syntax left (brackets themselves occur in statute text: "ADR [SÖ 1974:9]")
+        assert not re.search(r"\[[^\]]*\]\(", p.text) and "](" not in p.text, p.id
         assert "Övergångsbestämmelser" not in p.text, p.id
         assert p.to_document().id == p.id
 
@@ -386,6 +391,64 @@ def test_archive_iterator_tiny(tmp_path: Path) -> None:
     assert [e.sfs for e in instruction_ordinances(archive)] == ["2019:2"]
 
 
+def _markers(body: str, sfs: str, rubrik: str, extra_meta: str = "") -> str:
+    """The SE-Lex "md-markers" format of the updates archive: <section> lines around each §."""
+    sections = "".join(
+        f'<section id="{n}" class="paragraf">\n\n### {n} §\n\n{text}\n\n</section>\n'
+        for n, text in enumerate(body.split("|"), start=1)
+    )
+    front = f"---\nbeteckning: {sfs}\nrubrik: {rubrik}\n{extra_meta}---\n"
+    return f"{front}<article>\n\n# {rubrik}\n\n{sections}</article>\n"
+
+
+def test_updates_archive_newer_text_wins(tmp_path: Path) -> None:
+    batch, updates = (
+        tmp_path / "selex-sfs-batch-2025-07-17.tar.gz",
+        tmp_path / "selex-sfs-updates-2026-04-02.tar.gz",
+    )
+    instr = "Förordning med instruktion för Provverket"
+    repeal_2026 = "\n".join(
+        [
+            "andringsforfattningar:",
+            '  - beteckning: "2026:1"',
+            "    ikraft_datum: 2026-01-01",
+            "    anteckningar: upph.",
+            "",
+        ]
+    )
+    with tarfile.open(batch, "w:gz") as tar:
+        _add(tar, "./2019/sfs-2019-2.md", f"---\nbeteckning: 2019:2\nrubrik: {instr}\n---\n")  # no text
+        _add(tar, "./2010/sfs-2010-4.md", _md("### 1 §\n\nGammal lydelse.\n", "2010:4", "Lag om x"))
+        _add(tar, "./2011/sfs-2011-5.md", _md("### 1 §\n\nBatchtext.\n", "2011:5", "Lag om y"))
+        _add(tar, "./2012/sfs-2012-6.md", _md("### 1 §\n\nGäller.\n", "2012:6", "Lag om z"))
+    with tarfile.open(updates, "w:gz") as tar:
+        _add(
+            tar,
+            "md-markers/2019/sfs-2019-2-markers.md",
+            _markers("Verket ansvarar för prov.|Andra.", "2019:2", instr),
+        )
+        _add(tar, "md-markers/2010/sfs-2010-4-markers.md", _markers("Ny lydelse.", "2010:4", "Lag om x"))
+        _add(tar, "md-markers/2011/sfs-2011-5-markers.md", "---\nbeteckning: 2011:5\nrubrik: Lag om y\n---\n")
+        _add(
+            tar,
+            "md-markers/2012/sfs-2012-6-markers.md",
+            _markers("Upphävd 2026.", "2012:6", "Lag om z", repeal_2026),
+        )
+    both = [batch, updates]
+    got = dict(iter_archive_laws(both))
+    # the updates' text replaces front matter only (2019:2) and an older text (2010:4) …
+    assert [p.text for p in got["2019/sfs-2019-2.md"]] == ["Verket ansvarar för prov.", "Andra."]
+    assert got["2019/sfs-2019-2.md"][0].id == "sfs-2019-2/1"
+    assert got["2010/sfs-2010-4.md"][0].text == "Ny lydelse."
+    # … but a front-matter-only update never replaces text (2011:5)
+    assert got["2011/sfs-2011-5.md"][0].text == "Batchtext."
+    # a repeal that took effect between the two snapshots counts (as of the newest archive's date)
+    assert "2012/sfs-2012-6.md" not in got
+    assert "2012/sfs-2012-6.md" in dict(iter_archive_laws(batch))
+    assert [e.sfs for e in instruction_ordinances(both) if e.has_text] == ["2019:2"]
+    assert [e.sfs for e in instruction_ordinances(batch) if e.has_text] == []
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not ARCHIVE.exists(), reason="statute archive not present")
 def test_real_archive() -> None:
@@ -400,3 +463,24 @@ def test_real_archive() -> None:
     assert {"2019:502", "2022:1718", "2022:1719"} <= set(instr)
     assert 100 < len(instr) < 880
     assert json.dumps(sorted(instr)[:1])  # stable, serialisable
+
+
+def test_coverage_of_the_statute_archives_is_reported(tmp_path: Path) -> None:
+    """`remiss index status` says how many current instructions and other statutes have § text."""
+    from agent.config import Settings
+    from agent.index.status import coverage
+
+    cov = coverage(
+        Settings(data_dir=tmp_path, corpus_dir=CORPUS), {"a": "Förordning (1:1) med instruktion för X"}
+    )
+    assert cov["indexed_instructions"] == 1 and cov["indexed_laws"] == 0
+    instructions = cov["archive_instructions"]
+    # every current instruction with text is in the default law set (not a hand-picked list)
+    indexed = {
+        p.sfs for p in load_default_laws(CORPUS) if p.law_title.startswith("Förordning med instruktion")
+    }
+    assert instructions["with_text"] == len(indexed) >= 60
+    assert instructions["current"] == instructions["with_text"] + len(cov["instructions_without_text"])
+    assert (
+        "Förordning med instruktion för Migrationsverket (2019:502)" not in cov["instructions_without_text"]
+    )

@@ -16,7 +16,15 @@ from fake_chat import INJECTION, FakeChat
 
 from agent.config import Settings
 from agent.drafting.analysis import analyse
-from agent.drafting.competence import assess_competence, is_task_paragraph, names_authority
+from agent.drafting.atlas_search import AtlasSearch
+from agent.drafting.competence import (
+    assess_competence,
+    body_kind,
+    is_task_paragraph,
+    judge,
+    names_authority,
+    side,
+)
 from agent.drafting.compose import drop_failing, law_quote
 from agent.drafting.guard import MARKER, neutralize
 from agent.drafting.intake import load_intake, parse_intake
@@ -25,6 +33,7 @@ from agent.drafting.prompts import PromptError, load_prompts
 from agent.drafting.retrieve import FRAME_IDS, background_of, retrieve
 from agent.drafting.verify import verify_draft
 from agent.index.search import Searcher
+from agent.sources.atlas import Atlas, AtlasEntry
 from agent.sources.errors import EmptyDocumentError
 
 STOCKHOLM_FILE = FIXTURE_CORPUS / STOCKHOLM
@@ -40,6 +49,7 @@ DRAFT_KEYS = {
     "model",
     "prompt_version",
     "timings",
+    "competence_evidence",
 }
 NO_PROPOSAL = (
     "Protokoll\n\nSammanträde\n\nNämnden sammanträdde i stadshuset och gick igenom det som har hänt under "
@@ -112,63 +122,145 @@ def test_task_paragraph_gate(drafting_searcher: Searcher) -> None:
     assert not names_authority("Säkerhetspolisen", "ett kompetenscenter mot förtryck")
 
 
-def test_competence_outside_rests_on_a_quoted_instruction_paragraph(
-    drafting_searcher: Searcher, prompts, stockholm
+def _judge(searcher: Searcher, text: str, body: str = "kommun"):  # type: ignore[no-untyped-def]
+    intake = parse_intake(text)
+    ev = retrieve(intake, searcher)
+    return assess_competence(intake.proposals, ev, searcher, body=body)  # type: ignore[arg-type]
+
+
+def test_competence_outside_rests_on_an_atlas_entry_and_its_paragraphs(
+    drafting_searcher: Searcher, stockholm
 ) -> None:  # type: ignore[no-untyped-def]
     ev = retrieve(stockholm, drafting_searcher, exclude_sources=(STOCKHOLM,))
-    chat = FakeChat(actors=["Säkerhetspolisen"])
-    result = assess_competence(stockholm.proposals, ev, drafting_searcher, chat, prompts)
+    result = assess_competence(stockholm.proposals, ev, drafting_searcher)
     assert result.competence == "outside"
-    assert [d.id for d in result.evidence()] == [f"{SAPO}/3"]
-    assert chat.questions() == ["ansvar"]  # one narrow question; the paragraph check is deterministic
+    decided = [j for j in result.judgements if j.outside]
+    assert decided and decided[0].deciding is not None
+    assert decided[0].deciding.entry.id == "staten-sakerhetspolisen"
+    assert decided[0].actor == "Säkerhetspolisen"
+    assert "transnationellt förtryck" in decided[0].deciding.cues  # the words that matched are kept
+    ids = [d.id for d in result.evidence()]
+    assert ids[0] == f"{SAPO}/1"  # the entry's legal basis first (it resolves, with text)
+    evidence = result.to_json()
+    assert evidence[0]["entry"]["id"] == "staten-sakerhetspolisen" and evidence[0]["paragraphs"]
 
 
-@pytest.mark.parametrize(
-    ("actors", "expected"),
-    [(["kommunen"], "within"), (["oklart"], "within"), (["kommunen", "oklart"], "within")],
-)
-def test_competence_verdicts(
-    drafting_searcher: Searcher, prompts, stockholm, actors: list[str], expected: str
-) -> None:  # type: ignore[no-untyped-def]
-    ev = retrieve(stockholm, drafting_searcher, exclude_sources=(STOCKHOLM,))
-    result = assess_competence(stockholm.proposals, ev, drafting_searcher, FakeChat(actors=actors), prompts)
-    assert result.competence == expected
-    assert result.evidence() == []
+def test_a_collision_with_a_principle_is_outside(drafting_searcher: Searcher) -> None:
+    result = _judge(
+        drafting_searcher,
+        "Motion om stöd till en fabrik\n\nJag föreslår att kommunfullmäktige beslutar att kommunen "
+        "ger ett bidrag till Exempelfabriken AB för att bygga ut fabriken i centrum.\n",
+    )
+    assert result.competence == "outside"
+    j = result.judgements[0]
+    assert j.deciding is not None and j.deciding.entry.holder == "forbjudet"
+    assert j.deciding.patterns == ("bidrag till Exempelfabriken AB",)
+    assert [d.id for d in j.evidence] == [f"{FRAME_IDS[0][:-1]}8"]  # 2 kap. 8 § kommunallagen
 
 
-def test_an_authority_without_a_matching_task_paragraph_is_not_evidence(
+def test_within_rests_on_the_municipal_entry_or_on_the_general_competence(
+    drafting_searcher: Searcher,
+) -> None:
+    result = _judge(drafting_searcher, MOTION)
+    assert result.competence == "within"
+    j = result.judgements[0]
+    assert j.deciding is not None and j.deciding.entry.id == "kommunen-frivillig-lashjalp"
+    assert [d.id for d in j.evidence] == [KL21]
+    nothing = _judge(
+        drafting_searcher,
+        "Motion om parkbänkar\n\nJag föreslår att kommunfullmäktige beslutar att fler bänkar sätts upp "
+        "längs promenadstråket vid ån.\n",
+    )
+    assert nothing.competence == "within" and nothing.judgements[0].deciding is None
+    assert nothing.evidence() == []
+
+
+def test_a_counter_cue_keeps_an_entry_from_deciding(drafting_searcher: Searcher) -> None:
+    text = (
+        "Motion om samtal\n\nJag föreslår att kommunfullmäktige beslutar att kommunen för en dialog med "
+        "nationella aktörer om stöd till dem som utsätts för transnationellt förtryck från regimer.\n"
+    )
+    assert _judge(drafting_searcher, text).competence == "within"
+
+
+def test_conflicting_evidence_is_uncertain_and_the_draft_says_what_to_check(
     drafting_searcher: Searcher, prompts
 ) -> None:  # type: ignore[no-untyped-def]
-    intake = parse_intake(MOTION)
-    ev = retrieve(intake, drafting_searcher)
-    result = assess_competence(
-        intake.proposals, ev, drafting_searcher, FakeChat(actors=["Säkerhetspolisen"]), prompts
+    text = (
+        "Motion om läxhjälp\n\nJag föreslår att kommunfullmäktige beslutar att biblioteken erbjuder "
+        "läxhjälp om säkerhetshot från regimer.\n"
     )
-    assert result.competence == "within"  # the named authority is not borne out: general competence
-    assert result.evidence() == []
-    assert result.judgements[0].rejected  # it looked, and found nothing that qualifies
+    result = _judge(drafting_searcher, text)
+    assert result.competence == "uncertain"
+    j = result.judgements[0]
+    assert j.evidence and j.competing_evidence
+    state = draft_remiss(parse_intake(text), drafting_searcher, FakeChat(standpoint="besvarad"), prompts)
+    assert "Handläggaren behöver därför pröva" in state.draft.text  # type: ignore[union-attr]
+    assert_verified(state)
+
+
+def test_an_entry_whose_legal_basis_has_no_text_is_never_evidence(drafting_searcher: Searcher) -> None:
+    entry = AtlasEntry(
+        id="staten-prov",
+        area="Provverksamhet",
+        holder="staten",
+        actor="Provverket",
+        statement="Provverket ansvarar för prov.",
+        legal_basis=("sfs-1999-1/1",),  # not in the index
+        cues=("provverksamhet", "provrör"),
+        source_note="test",
+        file="test.yaml",
+    )
+    atlas = AtlasSearch(Atlas([entry]))
+    intake = parse_intake(
+        "Motion om prov\n\nJag föreslår att kommunen bedriver provverksamhet med provrör.\n"
+    )
+    ev = retrieve(intake, drafting_searcher)
+    j = judge(intake.proposals[0], ev, drafting_searcher, atlas, "kommun")
+    assert j.verdict == "within" and j.deciding is None
+
+
+def test_the_answering_body_decides_what_a_regional_task_means() -> None:
+    region = parse_intake(
+        "Motion om vårdcentraler\n\nJag föreslår att regionfullmäktige beslutar att Region Exempel "
+        "öppnar en vårdcentral till.\n"
+    )
+    municipality = parse_intake(
+        "Motion om vårdcentraler\n\nJag föreslår att kommunfullmäktige beslutar att kommunen öppnar "
+        "en vårdcentral.\n"
+    )
+    assert body_kind(region) == "region" and body_kind(municipality) == "kommun"
+    assert side("regionen", "region") == "within" and side("regionen", "kommun") == "outside"
+    assert side("staten", "region") == "outside" and side("forbjudet", "region") == "outside"
+    assert (
+        side("kommunen-frivillig", "kommun") == "within" and side("kommunen-frivillig", "region") == "within"
+    )
+    assert side("kommunen", "kommun") == "within" and side("kommunen", "region") == "outside"
 
 
 def test_outside_means_avstyrker_without_asking_the_model(
     drafting_searcher: Searcher, prompts, stockholm
 ) -> None:  # type: ignore[no-untyped-def]
     ev = retrieve(stockholm, drafting_searcher, exclude_sources=(STOCKHOLM,))
-    chat = FakeChat(actors=["Säkerhetspolisen"], standpoint="tillstyrker")
-    comp = assess_competence(stockholm.proposals, ev, drafting_searcher, chat, prompts)
+    chat = FakeChat(standpoint="tillstyrker")
+    comp = assess_competence(stockholm.proposals, ev, drafting_searcher)
     analysis = analyse(stockholm.proposals, ev, comp, chat, prompts)
     assert analysis.standpoint == "avstyrker"
     assert "standpunkt" not in chat.questions()
     ids = [a.source_ids for a in analysis.arguments]
-    assert (KL21,) in ids and (KL22,) in ids and (f"{SAPO}/3",) in ids
+    assert (KL21,) in ids and (KL22,) in ids and (f"{SAPO}/1",) in ids
 
 
 def test_within_asks_for_the_standpoint_and_ties_arguments_to_sources(
     drafting_searcher: Searcher, prompts, stockholm
 ) -> None:  # type: ignore[no-untyped-def]
     ev = retrieve(stockholm, drafting_searcher, exclude_sources=(STOCKHOLM,))
-    chat = FakeChat(actors=["kommunen"], standpoint="besvarad", support=[1, 2])
-    comp = assess_competence(stockholm.proposals, ev, drafting_searcher, chat, prompts)
-    analysis = analyse(stockholm.proposals, ev, comp, chat, prompts)
+    chat = FakeChat(standpoint="besvarad", support=[1, 2])
+    intake = parse_intake(MOTION)
+    ev = retrieve(intake, drafting_searcher)
+    comp = assess_competence(intake.proposals, ev, drafting_searcher)
+    assert comp.competence == "within"
+    analysis = analyse(intake.proposals, ev, comp, chat, prompts)
     assert analysis.standpoint == "besvarad"
     given = {d.id for d in ev.documents()}
     assert all(set(a.source_ids) <= given for a in analysis.arguments)
@@ -191,8 +283,8 @@ def test_law_quote_is_verbatim_without_the_amendment_note(drafting_searcher: Sea
 
 
 def test_prompt_files_are_versioned(tmp_path: Path, drafting_settings: Settings) -> None:
-    p = load_prompts(drafting_settings.prompts_dir, "drafting-v1")
-    assert p.version == "drafting-v1"
+    p = load_prompts(drafting_settings.prompts_dir, "drafting-v2")
+    assert p.version == "drafting-v2"
     with pytest.raises(PromptError, match="finns inte"):
         load_prompts(tmp_path, "drafting-v9")
     (tmp_path / "drafting-v9.yaml").write_text("version: drafting-v9\n", encoding="utf-8")
@@ -208,18 +300,16 @@ def test_must_show_shape_on_the_transnational_motion_with_its_own_answer_exclude
 ) -> None:  # type: ignore[no-untyped-def]
     """With the model's narrow answer scripted: avstyrker, outside, KL 2:1 and 2:2 cited, all verified."""
     events: list[Event] = []
-    state = run(
-        drafting_searcher, prompts, stockholm, FakeChat(actors=["Säkerhetspolisen"]), on_event=events.append
-    )
+    state = run(drafting_searcher, prompts, stockholm, FakeChat(), on_event=events.append)
     draft = state.draft
     assert draft is not None
     assert (draft.analysis.standpoint, draft.analysis.competence) == ("avstyrker", "outside")
     cited = {c.source_id for c in draft.citations}
-    assert {KL21, KL22, f"{SAPO}/3"} <= cited
+    assert {KL21, KL22, f"{SAPO}/1"} <= cited
     assert_verified(state)
     assert all(d.source != STOCKHOLM for d in draft.sources)
     assert "avstyrker" in draft.text.splitlines()[-1]
-    assert draft.model == "fake-model" and draft.prompt_version == "drafting-v1"
+    assert draft.model == "fake-model" and draft.prompt_version == "drafting-v2"
     assert set(draft.to_json()) == DRAFT_KEYS
     assert set(draft.timings) >= {
         "intake",
@@ -240,8 +330,12 @@ def test_must_show_shape_on_the_transnational_motion_with_its_own_answer_exclude
 def test_every_quotation_in_an_assembled_draft_is_verbatim(
     drafting_searcher: Searcher, prompts, stockholm
 ) -> None:  # type: ignore[no-untyped-def]
-    for actors in (["Säkerhetspolisen"], ["kommunen"], ["oklart"]):
-        state = run(drafting_searcher, prompts, stockholm, FakeChat(actors=actors, support=[1, 2, 3]))
+    conflict = parse_intake(
+        "Motion om läxhjälp\n\nJag föreslår att kommunfullmäktige beslutar att biblioteken erbjuder "
+        "läxhjälp om säkerhetshot från regimer.\n"
+    )
+    for intake in (stockholm, parse_intake(MOTION), conflict):  # outside, within, uncertain
+        state = run(drafting_searcher, prompts, intake, FakeChat(support=[1, 2, 3]))
         assert_verified(state)
         quotes = re.findall(r"”([^”]+)”", state.draft.text)
         assert quotes
@@ -258,7 +352,7 @@ def test_injected_instruction_is_content_not_a_command(drafting_searcher: Search
     assert INJECTION in injected.text
     results = []
     for intake in (plain, injected):
-        chat = FakeChat(actors=["kommunen"], standpoint="avstyrker", gullible=True)
+        chat = FakeChat(standpoint="avstyrker", gullible=True)
         state = draft_remiss(intake, drafting_searcher, chat, prompts)
         results.append(state)
         assert "ignorera alla tidigare instruktioner" not in chat.prompts_text().lower()
@@ -294,7 +388,7 @@ def test_strong_model_prose_is_streamed_and_unverifiable_sentences_are_removed(
         + " I 2 kap. 2 § kommunallagen (2017:725) anges: ”Kommuner får göra vad de vill med sina pengar”."
     )
     events: list[Event] = []
-    chat = FakeChat(kind="openai", actors=["kommunen"], prose=[bad, misquote])
+    chat = FakeChat(kind="openai", prose=[bad, misquote])
     pipeline = Pipeline(drafting_searcher, chat, prompts, on_event=events.append)
     state = pipeline.run(DraftState(intake=stockholm, exclude_sources=(STOCKHOLM,)))
     tokens = "".join(e.text for e in events if e.kind == "token")
@@ -305,7 +399,7 @@ def test_strong_model_prose_is_streamed_and_unverifiable_sentences_are_removed(
     assert state.removed and any("togs bort" in w for w in state.warnings)
     assert state.draft.text.strip().startswith("Enligt 2 kap. 1 §")
 
-    chat = FakeChat(kind="openai", actors=["kommunen"], prose=[good])
+    chat = FakeChat(kind="openai", prose=[good])
     state = draft_remiss(stockholm, drafting_searcher, chat, prompts, exclude_sources=(STOCKHOLM,))
     assert state.draft.text.strip() == good and not state.removed
     assert chat.questions().count("stream") == 1
@@ -343,7 +437,7 @@ def test_a_very_long_remiss_is_bounded(drafting_searcher: Searcher, prompts) -> 
     page = "Kommunen bör förbättra belysningen på gång- och cykelvägar i hela kommunen. " * 40
     long = MOTION + "\n\n" + "\n\n".join(page for _ in range(200))
     intake = parse_intake(long)
-    chat = FakeChat(actors=["kommunen"])
+    chat = FakeChat()
     state = draft_remiss(intake, drafting_searcher, chat, prompts)
     assert state.draft is not None and state.draft.verification.ok
     longest_prompt = max(len(m["content"]) for _, msgs in chat.calls for m in msgs)
@@ -356,7 +450,7 @@ def test_the_opening_is_streamed_before_the_model_is_asked(
 ) -> None:  # type: ignore[no-untyped-def]
     """First visible draft text comes after retrieval, before any model call; tokens add up to the text."""
     order: list[str] = []
-    chat = FakeChat(actors=["Säkerhetspolisen"])
+    chat = FakeChat()
     original = chat.complete_json
 
     def spy(*args, **kw):  # type: ignore[no-untyped-def]
@@ -371,7 +465,7 @@ def test_the_opening_is_streamed_before_the_model_is_asked(
             order.append("token")
             tokens.append(e.text)
 
-    state = run(drafting_searcher, prompts, stockholm, chat, on_event=on_event)
+    state = run(drafting_searcher, prompts, parse_intake(MOTION), chat, on_event=on_event)  # within: asked
     assert order[0] == "token" and "model" in order
     assert tokens[0].startswith("Förvaltningen har tagit del av")
     assert "".join(tokens) == state.draft.text

@@ -168,6 +168,7 @@ def render_draft(draft: dict[str, Any], *, key: str) -> None:
         )
     if verification.get("unresolved") or verification.get("misquoted"):
         st.error("Utkastet har hänvisningar eller citat som inte kunde kontrolleras.")
+    render_competence(draft)
     sources = {s["id"]: s for s in draft.get("sources", [])}
     if notes:
         st.markdown("**Hänvisningar** – klicka för att se källtexten")
@@ -175,6 +176,41 @@ def render_draft(draft: dict[str, Any], *, key: str) -> None:
         src = sources.get(note.source_id, {})
         with st.expander(f"[{note.number}] {note.label}"):
             render_source(src, quote=note.excerpt if _is_quote(draft, note.source_id) else None)
+
+
+VERDICT_SV = {"within": "inom", "outside": "utanför", "uncertain": "oklart – handläggaren behöver pröva"}
+
+
+def render_competence(draft: dict[str, Any]) -> None:
+    """What the kompetensprövning rests on, per proposal: the atlas entry, the words, the paragraphs."""
+    judgements = draft.get("competence_evidence") or []
+    if not judgements:
+        return
+    with st.expander(f"Kompetensprövningen: {VERDICT_SV.get(draft.get('competence', ''), '–')}"):
+        for j in judgements:
+            st.markdown(f"**Förslag:** {_md(j['proposal'])}")
+            entry = j.get("entry")
+            line = f"Bedömning: **{VERDICT_SV.get(j['verdict'], j['verdict'])}**"
+            if entry is None:
+                st.markdown(line + " – inget i ansvarsatlasen pekar ut någon annan; 2 kap. 1 § KL gäller.")
+                continue
+            words = ", ".join([*entry["matched_patterns"], *entry["matched_cues"]]) or "–"
+            st.markdown(
+                f"{line} – ansvarsatlasen: *{_md(entry['area'])}* ({_md(entry['holder_sv'])}; "
+                f"{_md(entry['actor'])}), post `{entry['id']}`"
+            )
+            st.caption(
+                f"Ord i förslaget som träffade: {words} · likhet {entry['dense_similarity']:.2f} "
+                f"(plats {entry['dense_rank']}) · poäng {entry['score']:.1f}"
+            )
+            for p in j.get("paragraphs", []):
+                st.caption(f"Lagrum: {p['label']} ({p['id']})")
+            other = j.get("competing_entry")
+            if other:
+                st.caption(
+                    f"Talar åt andra hållet: {other['area']} ({other['holder_sv']}; {other['actor']}), "
+                    f"ord: {', '.join(other['matched_cues']) or '–'}, poäng {other['score']:.1f}"
+                )
 
 
 def _is_quote(draft: dict[str, Any], source_id: str) -> bool:

@@ -16,9 +16,9 @@ import re
 from collections.abc import Callable, Iterable
 
 from agent.drafting.analysis import KL_2_1, KL_2_2
-from agent.drafting.competence import CompetenceResult, shared_terms
+from agent.drafting.competence import BODY_SV, CompetenceResult, ProposalJudgement, shared_terms
 from agent.drafting.guard import neutralize
-from agent.drafting.intake import Intake, normalize_ws
+from agent.drafting.intake import Intake, Proposal, normalize_ws
 from agent.drafting.models import COMPETENCE_SV, Analysis, Verification
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import Evidence
@@ -34,6 +34,7 @@ DOC_NAMES = {
     "utredning": "utredningen",
     "okänd": "förslaget",
 }
+BODY_POSSESSIVE = {"kommun": "kommunens", "region": "regionens"}
 MAX_QUOTE = 600  # characters of law text quoted in an assembled draft
 MAX_PRECEDENTS_QUOTED = 2
 MIN_SHARED_LAW = 2  # content words a law paragraph must share with the remiss to be quoted
@@ -190,27 +191,31 @@ def assemble(
         if not short:
             comp.append(p("frame"))
         comp.append(p("frame_1", label=frame[KL_2_1].label, quote=law_quote(frame[KL_2_1])))
+    body_def = BODY_SV[competence.body]
     if analysis.competence == "outside":
         if KL_2_2 in frame:
             comp.append(p("frame_2", label=frame[KL_2_2].label, quote=law_quote(frame[KL_2_2])))
         paras.append(" ".join(comp))
         for j in competence.judgements:
-            if not j.evidence:
-                continue
-            doc = j.evidence[0]
-            proposal_short = clip(normalize_ws(neutralize(j.proposal.text)[0]), 160).rstrip(".")
-            paras.append(
-                " ".join(
-                    [
-                        p("authority", label=doc.label, quote=law_quote(doc, j.proposal.text + " " + topic)),
-                        p("authority_conclusion", proposal_short=proposal_short, authority=j.actor),
-                    ]
-                )
-            )
+            if j.outside and j.evidence:
+                paras.append(_outside_paragraph(j, topic, body_def, prompts, short=short))
         kl22 = frame[KL_2_2].label if KL_2_2 in frame else ""
         paras.append(p("outside", kl22=kl22))
     else:
         kl21 = frame[KL_2_1].label if KL_2_1 in frame else ""
+        for j in competence.judgements:
+            if j.verdict == "uncertain" and j.evidence and j.competing_evidence:
+                paras.append(_conflict_paragraph(j, topic, competence.body, prompts))
+            elif j.verdict == "within" and j.deciding is not None and j.evidence and not short:
+                doc = j.evidence[0]
+                paras.append(
+                    p(
+                        "municipal_entry",
+                        area=j.deciding.entry.area.lower(),
+                        label=doc.label,
+                        quote=law_quote(doc, j.proposal.text + " " + topic),
+                    )
+                )
         comp.append(p("within" if analysis.competence == "within" else "uncertain", kl21=kl21))
         paras.append(" ".join(comp))
         support_ids = {i for a in analysis.arguments for i in a.source_ids}
@@ -230,6 +235,58 @@ def assemble(
     paras.extend(a.strip() for a in additions if a.strip())
     paras.append(p(f"conclusion.{analysis.standpoint}"))
     return "\n\n".join(x.strip() for x in paras if x.strip()) + "\n"
+
+
+def _short(proposal: Proposal) -> str:
+    return clip(normalize_ws(neutralize(proposal.text)[0]), 160).rstrip(".")
+
+
+def _outside_paragraph(
+    j: ProposalJudgement, topic: str, body_def: str, prompts: Prompts, *, short: bool
+) -> str:
+    """The paragraph that places one proposal outside: the decisive paragraph quoted, then the conclusion."""
+    p = prompts.phrase
+    assert j.deciding is not None
+    context = j.proposal.text + " " + topic
+    parts = [p("authority", label=doc.label, quote=law_quote(doc, context)) for doc in j.evidence]
+    if j.deciding.entry.holder == "forbjudet":
+        parts.append(p("principle_conclusion", proposal_short=_short(j.proposal)))
+    else:
+        parts.append(
+            p("authority_conclusion", proposal_short=_short(j.proposal), authority=j.actor, body=body_def)
+        )
+    words = [*j.deciding.patterns, *j.deciding.cues]
+    if words and not short:
+        parts.append(
+            p(
+                "matched",
+                area=j.deciding.entry.area.lower(),
+                entry_id=j.deciding.entry.id,
+                words=", ".join(dict.fromkeys(words)),
+            )
+        )
+    return " ".join(parts)
+
+
+def _conflict_paragraph(j: ProposalJudgement, topic: str, body: str, prompts: Prompts) -> str:
+    """An uncertain verdict: both sides quoted, and what the official must check."""
+    p = prompts.phrase
+    out_doc, in_doc = j.evidence[0], j.competing_evidence[0]
+    context = j.proposal.text + " " + topic
+    return " ".join(
+        [
+            p(
+                "conflict",
+                proposal_short=_short(j.proposal),
+                label_out=out_doc.label,
+                quote_out=law_quote(out_doc, context),
+                actor=j.actor,
+                label_in=in_doc.label,
+                quote_in=law_quote(in_doc, context),
+            ),
+            p("conflict_check", actor=j.actor, body_poss=BODY_POSSESSIVE[body]),
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- strong-model prose

@@ -76,6 +76,8 @@ class Draft:
     model: str = ""
     prompt_version: str = ""
     timings: dict[str, float] = field(default_factory=dict)  # step -> seconds
+    # per proposal: the verdict, the atlas entry and paragraphs it rests on, the words that matched
+    competence_evidence: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON of `remiss draft --json` (documented in the README)."""
@@ -105,4 +107,5 @@ class Draft:
             "model": self.model,
             "prompt_version": self.prompt_version,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "competence_evidence": self.competence_evidence,
         }

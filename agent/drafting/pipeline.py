@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from agent.drafting.analysis import analyse
-from agent.drafting.competence import CompetenceResult, assess_competence
+from agent.drafting.competence import CompetenceResult, assess_competence, body_kind, competence_summary
 from agent.drafting.compose import (
     DEFAULT_PROMPT_CHARS,
     assemble,
@@ -31,7 +31,7 @@ from agent.drafting.compose import (
 )
 from agent.drafting.guard import W_INJECTION, neutralize
 from agent.drafting.intake import W_NO_PROPOSAL, Intake, Proposal
-from agent.drafting.models import COMPETENCE_SV, Analysis, Citation, Draft, Standpoint, Verification
+from agent.drafting.models import Analysis, Citation, Draft, Standpoint, Verification
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import MAX_PROPOSALS_USED, Evidence, retrieve
 from agent.drafting.verify import verify_draft
@@ -167,13 +167,9 @@ class Pipeline:
     def assess(self, state: DraftState) -> None:
         assert state.evidence is not None
         state.competence = assess_competence(
-            state.proposals, state.evidence, self.searcher, self.chat, self.prompts
+            state.proposals, state.evidence, self.searcher, body=body_kind(state.intake)
         )
-        self.emit(
-            "info",
-            "competence",
-            COMPETENCE_SV[state.competence.competence],
-        )
+        self.emit("info", "competence", competence_summary(state.competence))
 
     def analyse(self, state: DraftState) -> None:
         assert state.evidence is not None and state.competence is not None
@@ -234,6 +230,7 @@ class Pipeline:
             model=self.chat.model,
             prompt_version=self.prompts.version,
             timings=dict(state.timings),
+            competence_evidence=state.competence.to_json() if state.competence else [],
         )
 
     def repair(

@@ -16,7 +16,6 @@ import yaml
 REQUIRED = (
     "version",
     "system_narrow",
-    "competence_actor",
     "standpoint",
     "phrasings",
     "prose_system",

@@ -23,7 +23,9 @@ import yaml
 from agent.config import PROJECT_ROOT
 from agent.drafting.models import Competence, Standpoint
 
-DEFAULT_CASES = PROJECT_ROOT / "evals" / "cases"
+# The public cases; the held-out synthetic competence cases and the calibration set sit beside them and are
+# run with --cases (reported separately).
+DEFAULT_CASES = PROJECT_ROOT / "evals" / "cases" / "public.yaml"
 STANDPOINTS: tuple[str, ...] = get_args(Standpoint)  # tillstyrker, besvarad, avstyrker
 ANNOTATED_COMPETENCE = tuple(c for c in get_args(Competence) if c != "uncertain")  # within, outside
 
@@ -37,6 +39,7 @@ OPTIONAL_FIELDS = (
     "date",
     "kind",
     "source_kind",
+    "holder",
 )
 CASE_SUFFIXES = (".yaml", ".yml")
 
@@ -62,6 +65,10 @@ class EvalCase:
     date: str = ""
     kind: str = ""
     source_kind: str = ""
+    # outside cases: who holds the task or which principle it collides with, e.g.
+    # "staten (Polismyndigheten)", "staten (Migrationsverket | Säkerhetspolisen)", "regionen",
+    # "princip (2 kap. 8 § KL)" — scored by the "holder correct" metric
+    holder: str = ""
     file: str = ""  # the case file it came from
 
     def remiss_text(self) -> str:
@@ -81,6 +88,7 @@ class EvalCase:
             "kind": self.kind,
             "standpoint": list(self.standpoint),
             "competence": self.competence,
+            "holder": self.holder,
             "key_points": list(self.key_points),
             "must_cite": list(self.must_cite),
             "motion": list(self.motion),
@@ -130,7 +138,7 @@ def parse_case(raw: Any, file: str, index: int) -> EvalCase:
     source = raw.get("source") or ""
     if not isinstance(source, str):
         raise CaseError(f"{where}: fältet `source` ska vara text (t.ex. remissvar/<fil>.txt).")
-    text_fields = {f: raw.get(f) for f in ("body", "date", "kind", "source_kind")}
+    text_fields = {f: raw.get(f) for f in ("body", "date", "kind", "source_kind", "holder")}
     return EvalCase(
         id=raw["id"].strip(),
         title=raw["title"].strip(),

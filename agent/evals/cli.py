@@ -88,7 +88,10 @@ def _done_line(outcome: Outcome, out_dir: Path) -> str:
 @eval_app.command("run")
 def run(
     cases: Annotated[
-        Path, typer.Option("--cases", help="Fallfil (YAML) eller mapp med fallfiler (standard: evals/cases/)")
+        Path,
+        typer.Option(
+            "--cases", help="Fallfil (YAML) eller mapp med fallfiler (standard: evals/cases/public.yaml)"
+        ),
     ] = DEFAULT_CASES,
     backend: Annotated[
         str | None,

@@ -7,6 +7,11 @@ verification record):
 
 * standpoint_acc — 1 if the standpoint is among the case's accepted ones, else 0 (no standpoint = 0);
 * competence_acc — 1 if the competence equals the annotation (`uncertain` = 0);
+* holder_correct — on an outside verdict for a case annotated outside with a `holder`: 1 if a paragraph
+  the draft cites for that verdict names the holder (the authority in the label or the atlas entry's
+  actor; for `regionen` an entry held by the region; for `princip (2 kap. 8 § KL)` that very paragraph),
+  else 0 — the right verdict for the wrong reason counts as wrong here;
+* uncertain_rate — 1 if the competence is `uncertain` (how often the agent leaves it to the official);
 * keypoint_recall — share of the case's key points the text covers (`agent.evals.keypoints`);
 * must_cite_recall — share of the annotated paragraphs (`must_cite`) the text cites (resolved
   citations only); cases without `must_cite` are left out;
@@ -25,6 +30,7 @@ Aggregates are means over cases with a percentile bootstrap 95 % interval (resam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +50,8 @@ LEVEL = 0.95
 METRICS: dict[str, dict[str, Any]] = {
     "standpoint_acc": {"label": "Ståndpunkt godtagen", "higher": True, "share": True},
     "competence_acc": {"label": "Kompetensbedömning rätt", "higher": True, "share": True},
+    "holder_correct": {"label": "Rätt ansvarig (vid utanför)", "higher": True, "share": True},
+    "uncertain_rate": {"label": "Kompetens lämnad oklar", "higher": None, "share": True},
     "keypoint_recall": {"label": "Nyckelpunkter täckta", "higher": True, "share": True},
     "must_cite_recall": {"label": "Obligatoriska lagrum citerade", "higher": True, "share": True},
     "retrieval_recall@5": {
@@ -81,6 +89,7 @@ class Candidate:
     seconds: float | None = None
     tokens: dict[str, int | None] | None = None
     note: str = ""  # how the candidate was made (Swedish, shown in the report)
+    competence_evidence: list[dict[str, Any]] | None = None  # the agent's, per proposal (Draft.to_json)
 
 
 @dataclass
@@ -118,6 +127,14 @@ def must_cite_ids(case: EvalCase, resolve: Any) -> tuple[list[str], list[str]]:
     return ids, missing
 
 
+def principle_ids(case: EvalCase, resolve: Any) -> set[str]:
+    """The paragraph ids a `holder: princip (2 kap. 8 § KL)` annotation names (empty otherwise)."""
+    kind, names = parse_holder(case.holder) if case.holder else ("", [])
+    if kind != "princip":
+        return set()
+    return {doc.id for name in names for doc in resolve(name)[:1]}
+
+
 def cited_per_sentence(text: str, citations: list[Citation]) -> list[set[str]]:
     """The ids of the given sources each sentence of `sentence_list(text)` cites (resolved only)."""
     spans = sentence_list(text)
@@ -132,12 +149,58 @@ def cited_per_sentence(text: str, citations: list[Citation]) -> list[set[str]]:
     return out
 
 
-def score(case: EvalCase, cand: Candidate, matcher: Matcher | None, must_cite: list[str]) -> Scored:
+_HOLDER_RE = re.compile(r"^\s*(?P<kind>[\wåäö]+)\s*(?:\((?P<names>.*)\))?\s*$", re.IGNORECASE)
+
+
+def parse_holder(holder: str) -> tuple[str, list[str]]:
+    """`staten (Migrationsverket | Säkerhetspolisen)` -> ("staten", ["Migrationsverket", "Säkerhetspolisen"]).
+
+    Names are separated by `|`, `,`, " eller " or " och "."""
+    m = _HOLDER_RE.match(holder)
+    if not m:
+        return holder.strip().lower(), []
+    names = [n.strip() for n in re.split(r"[|,]| eller | och ", m["names"] or "") if n.strip()]
+    return m["kind"].lower(), names
+
+
+def holder_correct(case: EvalCase, cand: Candidate, cited: set[str], principle_ids: set[str]) -> float | None:
+    """See the module docstring; None where it does not apply. `principle_ids`: the paragraph ids a
+    `princip (…)` annotation resolves to."""
+    if not case.holder or case.competence != "outside" or cand.competence != "outside":
+        return None
+    kind, names = parse_holder(case.holder)
+    for j in cand.competence_evidence or []:
+        entry = j.get("entry") or {}
+        paragraphs = [p for p in j.get("paragraphs") or [] if p["id"] in cited]
+        if j.get("verdict") != "outside" or not paragraphs:
+            continue
+        named = " ".join([entry.get("actor", ""), *(p["label"] for p in paragraphs)]).casefold()
+        holder = entry.get("holder")
+        ok = {
+            "staten": holder == "staten" and (not names or any(n.casefold() in named for n in names)),
+            "regionen": holder == "regionen",
+            "princip": holder == "forbjudet"
+            and (not principle_ids or bool(principle_ids & {p["id"] for p in paragraphs})),
+        }.get(kind, False)
+        if ok:
+            return 1.0
+    return 0.0
+
+
+def score(
+    case: EvalCase,
+    cand: Candidate,
+    matcher: Matcher | None,
+    must_cite: list[str],
+    principle_ids: set[str] | None = None,
+) -> Scored:
     """All metrics of one candidate (see the module docstring)."""
     m: dict[str, float | None] = {
         "standpoint_acc": float(cand.standpoint in case.standpoint),
         "competence_acc": None if cand.competence is None else float(cand.competence == case.competence),
     }
+    if cand.competence_evidence is not None:
+        m["uncertain_rate"] = float(cand.competence == "uncertain")
     details: dict[str, Any] = {
         "standpoint": cand.standpoint,
         "competence": cand.competence,
@@ -166,6 +229,8 @@ def score(case: EvalCase, cand: Candidate, matcher: Matcher | None, must_cite: l
             citations=float(len(citations)),
             chars=float(len(text)),
         )
+        if cand.competence_evidence is not None:
+            m["holder_correct"] = holder_correct(case, cand, cited, principle_ids or set())
         details.update(
             text=text,
             citations=[
@@ -179,6 +244,8 @@ def score(case: EvalCase, cand: Candidate, matcher: Matcher | None, must_cite: l
             sentences=n_sentences,
             quotes=n_quotes,
         )
+        if cand.competence_evidence is not None:
+            details["competence_evidence"] = cand.competence_evidence
     if cand.seconds is not None:
         m["seconds"] = cand.seconds
     if cand.tokens:

@@ -38,6 +38,7 @@ SYSTEM_NOTES: dict[str, str] = {
 CASE_COLUMNS = (
     "standpoint_acc",
     "competence_acc",
+    "holder_correct",
     "keypoint_recall",
     "must_cite_recall",
     "citation_validity",

@@ -47,7 +47,7 @@ from agent.drafting.retrieve import proposal_queries, retrieve
 from agent.evals import baselines
 from agent.evals.cases import EvalCase
 from agent.evals.keypoints import Matcher, sentences
-from agent.evals.metrics import Candidate, failed, must_cite_ids, score, share
+from agent.evals.metrics import Candidate, failed, must_cite_ids, principle_ids, score, share
 from agent.evals.usage import TokenMeter
 from agent.index.search import Filters, Searcher
 from agent.llm.backends import ChatModel
@@ -404,8 +404,9 @@ class EvalRunner:
                 seconds=draft.timings.get("total"),
                 tokens=count.to_json() if count else None,
                 note=f"{draft.model}, {draft.prompt_version}",
+                competence_evidence=draft.competence_evidence,
             )
-            scored = score(case, agent, matcher, must)
+            scored = score(case, agent, matcher, must, principle_ids(case, searcher.resolve_references))
             sources = draft.sources
         else:
             scored = failed(case, must, result["error"] or "")

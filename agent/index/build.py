@@ -119,16 +119,16 @@ def collect_documents(
 def _archive_documents(
     settings: Settings, options: BuildOptions, present: set[object], progress: Progress
 ) -> Iterable[Document]:
-    from agent.sources.sfs_archive import iter_archive_laws
+    from agent.sources.sfs_archive import iter_archive_laws, statute_archives
 
-    archive = next((settings.corpus_dir / "sfs").glob("selex-sfs-*.tar.gz"))
+    archives = statute_archives(settings.corpus_dir / "sfs")
     title_filter = None
     if options.sfs == "instructions":
         title_filter = lambda title: title.lower().startswith("förordning med instruktion för")  # noqa: E731
-    progress.stage(f"Läser SFS-arkivet ({archive.name})", options.sfs_limit or None)
+    progress.stage(f"Läser SFS-arkiven ({', '.join(a.name for a in archives)})", options.sfs_limit or None)
     laws = 0
     for _member, paragraphs in iter_archive_laws(
-        archive, current_only=options.sfs != "all", title_filter=title_filter
+        archives, current_only=options.sfs != "all", title_filter=title_filter
     ):
         if not paragraphs or paragraphs[0].law_id in present:
             continue

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from agent.config import Settings
 from agent.index.store import MANIFEST, DocStore, IndexLayout, Manifest, chroma_client
+
+COVERAGE_FILE = "statute-coverage.json"  # in the corpus dir, written by scripts/import_corpus.py
+INSTRUCTION_MARK = "med instruktion för "
 
 
 @dataclass
@@ -14,6 +19,23 @@ class BuildCheck:
     build_dir: Path
     manifest: Manifest | None
     problems: list[str] = field(default_factory=list)
+    law_titles: dict[str, str] = field(default_factory=dict)  # law_id -> title of every indexed law
+
+
+def coverage(settings: Settings, law_titles: dict[str, str]) -> dict[str, Any]:
+    """Which statutes have text (the archives, per corpus/statute-coverage.json) and which are indexed."""
+    indexed_instructions = sum(INSTRUCTION_MARK in t for t in law_titles.values())
+    out: dict[str, Any] = {
+        "indexed_laws": len(law_titles) - indexed_instructions,
+        "indexed_instructions": indexed_instructions,
+    }
+    path = settings.corpus_dir / COVERAGE_FILE
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out["archive_statutes"] = data["statutes"]
+        out["archive_instructions"] = {k: v for k, v in data["instructions"].items() if k != "without_text"}
+        out["instructions_without_text"] = data["instructions"]["without_text"]
+    return out
 
 
 def check_build(settings: Settings, build_dir: Path) -> BuildCheck:
@@ -25,6 +47,7 @@ def check_build(settings: Settings, build_dir: Path) -> BuildCheck:
     try:
         store = DocStore(build_dir / "docs.sqlite")
         n_docs = store.count()
+        check.law_titles = store.law_titles()
         store.close()
     except Exception as exc:
         check.problems.append(f"dokumentlagret går inte att läsa ({exc})")
@@ -56,6 +79,7 @@ class IndexStatus:
     current: BuildCheck | None
     incomplete: list[Path]
     building: bool
+    coverage: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +102,7 @@ class IndexStatus:
             "options": m.options if m else {},
             "problems": self.current.problems if self.current else ["inget index är byggt"],
             "incomplete_builds": [p.name for p in self.incomplete],
+            "coverage": self.coverage,
         }
 
 
@@ -85,4 +110,12 @@ def index_status(settings: Settings) -> IndexStatus:
     layout = IndexLayout(settings)
     current_dir = layout.current_dir()
     current = check_build(settings, current_dir) if current_dir else None
-    return IndexStatus(layout.name, layout.root, current, layout.incomplete_builds(), layout.is_locked())
+    titles = current.law_titles if current else {}
+    return IndexStatus(
+        layout.name,
+        layout.root,
+        current,
+        layout.incomplete_builds(),
+        layout.is_locked(),
+        coverage(settings, titles),
+    )

@@ -85,6 +85,14 @@ _MARKER_RE = re.compile(
 )
 
 
+_MARKUP_LINE_RE = re.compile(r"(?m)^[ \t]*</?(?:section|article)\b[^>]*>[ \t]*$")
+
+
+def strip_markup(text: str) -> str:
+    """Remove the `<section …>`/`</section>`/`<article …>` lines of the SE-Lex "md-markers" format."""
+    return _MARKUP_LINE_RE.sub("", text)
+
+
 def strip_links(text: str) -> str:
     """Replace Markdown links by their link text: `[5 §](#kap1.5)` -> `5 §`."""
     prev = None
@@ -348,6 +356,7 @@ def parse_selex_markdown(text: str, source: str) -> list[LawParagraph]:
     front matter lacks `beteckning`/`rubrik`. Returns [] for a file without any `N §` heading.
     """
     meta, body = split_front_matter(text)
+    body = strip_markup(body)
     sfs = _meta_str(meta, "beteckning")
     rubrik_law = _meta_str(meta, "rubrik")
     if not sfs or not rubrik_law:
@@ -775,8 +784,8 @@ class LawSpec:
     complement_only: tuple[str, ...] = ()  # "chapter:section" refs to take from complement_from
 
 
-def load_law_specs(corpus_dir: Path, name: str = "laws.yaml") -> list[LawSpec]:
-    """The law list in `name`, followed by the lists of the files it names under `include`."""
+def load_law_specs(corpus_dir: Path, name: str = "laws.yaml", *, include: bool = True) -> list[LawSpec]:
+    """The law list in `name`, followed (if `include`) by the lists of the files it names under `include`."""
     raw = yaml.load((corpus_dir / name).read_text(encoding="utf-8"), Loader=_YamlLoader)
     specs = []
     for item in raw.get("laws") or []:
@@ -790,7 +799,7 @@ def load_law_specs(corpus_dir: Path, name: str = "laws.yaml") -> list[LawSpec]:
                 complement_only=tuple(str(r) for r in item.get("complement_only") or ()),
             )
         )
-    for included in raw.get("include") or []:
+    for included in (raw.get("include") or []) if include else []:
         specs.extend(load_law_specs(corpus_dir, str(included)))
     return specs
 

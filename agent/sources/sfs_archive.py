@@ -1,8 +1,16 @@
-"""Stream the whole SE-Lex statute book (`corpus/sfs/selex-sfs-batch-*.tar.gz`) without extracting it.
+"""Stream the SE-Lex statute book (`corpus/sfs/selex-sfs-*.tar.gz`) without extracting it.
 
-The archive holds one `./YYYY/sfs-YYYY-NNN.md` per statute, current and repealed alike. Many files are
-front matter only (no statute text; ~5,200 of 8,317) and a few dozen are converter stubs
-("Automatisk konvertering inte tillgänglig"); those are skipped with a reason.
+Two archives, read together (`statute_archives`):
+
+* the batch (`selex-sfs-batch-2025-07-17.tar.gz`): one `./YYYY/sfs-YYYY-NNN.md` per statute, current
+  and repealed alike. Many files are front matter only (no statute text; ~5,200 of 8,317) and a few dozen
+  are converter stubs ("Automatisk konvertering inte tillgänglig"); those are skipped with a reason.
+* the updates (`selex-sfs-updates-2026-04-02.tar.gz`): 437 newer texts, `md-markers/YYYY/sfs-YYYY-NNN-
+  markers.md`, the same Markdown with HTML `<section>`/`<article>` lines around the §§ (removed by
+  `laws.strip_markup` when parsed). Members are named like the batch's (`YYYY/sfs-YYYY-NNN.md`).
+
+**The newer text wins.** For an SFS number present in several archives, the one from the archive later in
+the list (by the date in its name) is used when it has text; a front-matter-only file never replaces text.
 
 "Current" rule (`current_only=True`), decided from the front matter of every file in a first pass:
 
@@ -12,14 +20,17 @@ front matter only (no statute text; ~5,200 of 8,317) and a few dozen are convert
    (`upph. 5 §` and the like repeal single §§ and do not count.) Nothing else in the archive marks a
    whole statute as repealed: there is no "upphävd" field, and "Upphör att gälla" occurs only inside a
    handful of old §§.
+   The day is the date of the newest archive (`archives_as_of`), so a repeal that took effect between
+   the batch (2025-07-01) and the updates (2026-04-02) counts.
 2. Superseded: statutes are grouped by title (the `rubrik` with any "(YYYY:NNN)" removed, case-folded,
    whitespace collapsed, trailing period dropped); only the newest SFS number (year, then number) of each
    title can be current. So the 2019 "Förordning med instruktion för Migrationsverket" (2019:502)
    supersedes the 2007 one even though the old file carries no repeal marker. If the newest of a title is
    repealed, the title has no current statute.
 
-The second pass parses only the selected members. The tarball is read twice (gzip stream), which is
-cheaper than holding ~70 MB of text in memory.
+A statute that has no text in any archive is reported as such (`has_text` False) and is never
+evidence. The second pass parses only the selected members. Each tarball is read twice (gzip stream),
+which is cheaper than holding ~70 MB of text in memory.
 """
 
 from __future__ import annotations
@@ -27,7 +38,7 @@ from __future__ import annotations
 import logging
 import re
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -46,19 +57,48 @@ from agent.sources.models import LawParagraph
 log = logging.getLogger(__name__)
 
 INSTRUCTION_PREFIX = "förordning med instruktion för "
+ArchivePaths = Path | Sequence[Path]
+_MEMBER_RE = re.compile(r"(?:^|/)(\d{4})/(sfs-\d{4}-[^/]+?)(?:-markers)?\.md$")
+_ARCHIVE_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def member_key(name: str) -> str:
+    """`./2019/sfs-2019-502.md` and `md-markers/2019/sfs-2019-502-markers.md` -> `2019/sfs-2019-502.md`."""
+    m = _MEMBER_RE.search(name)
+    return f"{m.group(1)}/{m.group(2)}.md" if m else name.removeprefix("./")
+
+
+def archive_date(archive: Path) -> date:
+    """The snapshot date in an archive's name (`…-2026-04-02.tar.gz`); IN_FORCE_ON if it has none."""
+    m = _ARCHIVE_DATE_RE.search(archive.name)
+    return date(int(m[1]), int(m[2]), int(m[3])) if m else IN_FORCE_ON
+
+
+def archives_as_of(archives: Sequence[Path]) -> date:
+    return max([IN_FORCE_ON, *(archive_date(a) for a in archives)])
+
+
+def statute_archives(sfs_dir: Path) -> list[Path]:
+    """The statute archives in `sfs_dir` (`selex-sfs-*.tar.gz`), oldest snapshot first."""
+    return sorted(sfs_dir.glob("selex-sfs-*.tar.gz"), key=lambda a: (archive_date(a), a.name))
+
+
+def _as_list(archives: ArchivePaths) -> list[Path]:
+    return [archives] if isinstance(archives, Path) else list(archives)
 
 
 @dataclass(frozen=True)
 class ArchiveEntry:
     """Front-matter facts about one archive member."""
 
-    member: str  # "2019/sfs-2019-502.md" (leading "./" removed)
+    member: str  # "2019/sfs-2019-502.md" (the batch's naming, whichever archive it comes from)
     sfs: str
     rubrik: str
     title_key: str
     repealed: bool
     has_text: bool  # the file has a body beyond the front matter
     stub: bool
+    archive: Path | None = None  # the archive whose text is used
 
     @property
     def sort_key(self) -> tuple[int, int, str]:
@@ -102,11 +142,8 @@ def is_repealed(meta: dict[str, Any], on: date = IN_FORCE_ON) -> bool:
     return False
 
 
-def _member_name(name: str) -> str:
-    return name[2:] if name.startswith("./") else name
-
-
 def _iter_md_members(archive: Path) -> Iterator[tuple[str, str]]:
+    """(member key, Markdown text) for every `.md` member, in archive order."""
     with tarfile.open(archive, "r|gz") as tar:
         for info in tar:
             if not info.isfile() or not info.name.endswith(".md"):
@@ -114,32 +151,39 @@ def _iter_md_members(archive: Path) -> Iterator[tuple[str, str]]:
             fh = tar.extractfile(info)
             if fh is None:
                 continue
-            yield _member_name(info.name), fh.read().decode("utf-8")
+            yield member_key(info.name), fh.read().decode("utf-8")
 
 
-def scan_archive(archive: Path) -> list[ArchiveEntry]:
-    """First pass: front-matter facts about every member (in archive order)."""
-    entries: list[ArchiveEntry] = []
-    for name, text in _iter_md_members(archive):
-        try:
-            meta, body = split_front_matter(text)
-        except LawFormatError as exc:
-            log.warning("%s: %s", name, exc)
-            continue
-        sfs = str(meta.get("beteckning") or "").strip()
-        rubrik = str(meta.get("rubrik") or "").strip()
-        entries.append(
-            ArchiveEntry(
+def scan_archive(archives: ArchivePaths) -> list[ArchiveEntry]:
+    """First pass: front-matter facts about every statute, the newer text winning (module docstring).
+
+    Order: the first archive's order, then members only the later archives hold.
+    """
+    paths = _as_list(archives)
+    on = archives_as_of(paths)
+    chosen: dict[str, ArchiveEntry] = {}
+    for archive in paths:
+        for name, text in _iter_md_members(archive):
+            try:
+                meta, body = split_front_matter(text)
+            except LawFormatError as exc:
+                log.warning("%s: %s", name, exc)
+                continue
+            rubrik = str(meta.get("rubrik") or "").strip()
+            entry = ArchiveEntry(
                 member=name,
-                sfs=sfs,
+                sfs=str(meta.get("beteckning") or "").strip(),
                 rubrik=rubrik,
                 title_key=title_key(rubrik),
-                repealed=is_repealed(meta),
-                has_text=bool(body.strip()),
+                repealed=is_repealed(meta, on),
+                has_text=bool(body.strip()) and STUB_MARKER not in body,
                 stub=STUB_MARKER in body,
+                archive=archive,
             )
-        )
-    return entries
+            old = chosen.get(name)
+            if old is None or entry.has_text or not old.has_text:
+                chosen[name] = entry
+    return list(chosen.values())
 
 
 def current_entries(entries: list[ArchiveEntry]) -> list[ArchiveEntry]:
@@ -153,8 +197,17 @@ def current_entries(entries: list[ArchiveEntry]) -> list[ArchiveEntry]:
     return [e for e in entries if e.member in keep]
 
 
+def _iter_chosen(paths: list[Path], wanted: dict[str, ArchiveEntry]) -> Iterator[tuple[str, str]]:
+    """The members of `wanted`, each read from the archive its entry chose."""
+    for archive in paths:
+        for name, text in _iter_md_members(archive):
+            entry = wanted.get(name)
+            if entry is not None and entry.archive == archive:
+                yield name, text
+
+
 def iter_archive_laws(
-    archive: Path,
+    archive: ArchivePaths,
     *,
     current_only: bool = True,
     title_filter: Callable[[str], bool] | None = None,
@@ -166,7 +219,8 @@ def iter_archive_laws(
     (member, reason) is logged and, if given, appended to `skipped`. Reasons: "stub", "no text (front
     matter only)", "no § paragraphs", "not current", "format: ...".
     """
-    entries = scan_archive(archive)
+    paths = _as_list(archive)
+    entries = scan_archive(paths)
     wanted_entries = current_entries(entries) if current_only else entries
     wanted = {e.member: e for e in wanted_entries if title_filter is None or title_filter(e.rubrik)}
 
@@ -179,10 +233,8 @@ def iter_archive_laws(
         for e in entries:
             if e.member not in wanted and (title_filter is None or title_filter(e.rubrik)):
                 skipped.append((e.member, "not current"))
-    for name, text in _iter_md_members(archive):
-        entry = wanted.get(name)
-        if entry is None:
-            continue
+    for name, text in _iter_chosen(paths, wanted):
+        entry = wanted[name]
         if entry.stub:
             skip(name, "stub")
             continue
@@ -203,7 +255,7 @@ def iter_archive_laws(
         yield name, paragraphs
 
 
-def instruction_ordinances(archive: Path) -> list[ArchiveEntry]:
+def instruction_ordinances(archive: ArchivePaths) -> list[ArchiveEntry]:
     """Current "Förordning med instruktion för …" statutes (newest per title, not repealed), by SFS number.
 
     Many of them are front matter only in this archive (`has_text` False), so this returns the

@@ -1,10 +1,12 @@
-"""Källor: search and browse the index (laws by chapter and paragraph, earlier answers)."""
+"""Källor: search and browse the index (laws by chapter and paragraph, earlier answers) and the
+ansvarsatlas (who does what; the kompetensprövning's knowledge), each entry with its legal basis."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from agent.index.search import Filters
+from agent.sources.atlas import HOLDER_SV, AtlasError, load_atlas
 from agent.sources.models import Document
 from agent.sources.references import law_id_for_name
 from ui.common import render_source, service, show_error
@@ -23,7 +25,7 @@ except Exception as exc:
     show_error(exc)
     st.stop()
 
-tab_search, tab_browse = st.tabs(["Sök", "Bläddra i lagar"])
+tab_search, tab_browse, tab_atlas = st.tabs(["Sök", "Bläddra i lagar", "Ansvarsatlas"])
 with tab_search:
     with st.form("search"):
         query = st.text_input(
@@ -78,3 +80,40 @@ with tab_browse:
                             "metadata": doc.metadata,
                         }
                     )
+
+with tab_atlas:
+    st.caption(
+        "Ansvarsatlasen beskriver vem som ansvarar för vad (staten och vilken myndighet, regionen, kommunen) "
+        "och de gränser som gäller för alla kommuner och regioner. Kompetensprövningen söker i den för varje "
+        "förslag; varje post vilar på de lagrum som visas här (corpus/ansvar/*.yaml)."
+    )
+    try:
+        atlas = load_atlas(svc.settings.corpus_dir)
+    except AtlasError as exc:
+        show_error(exc)
+        st.stop()
+    holders = st.multiselect(
+        "Ansvarig", list(HOLDER_SV), format_func=lambda h: HOLDER_SV[h], placeholder="Alla"
+    )
+    needle = st.text_input("Filtrera på ord", placeholder="t.ex. polis, vatten, näringsidkare")
+    shown = [
+        e
+        for e in atlas.entries
+        if (not holders or e.holder in holders)
+        and (not needle.strip() or needle.lower() in f"{e.area} {e.statement} {' '.join(e.cues)}".lower())
+    ]
+    st.write(f"{len(shown)} av {len(atlas.entries)} poster")
+    for entry in shown:
+        with st.expander(f"{entry.area} — {HOLDER_SV[entry.holder]} ({entry.actor})"):
+            st.markdown(entry.statement)
+            st.caption(f"Stödord: {', '.join(entry.cues)}")
+            if entry.counter_cues:
+                st.caption(f"Motord: {', '.join(entry.counter_cues)}")
+            st.caption(f"Källa: {entry.source_note} · post {entry.doc_id} i {entry.file}")
+            for pid in entry.legal_basis:
+                doc = searcher.get(pid)
+                if doc is None:
+                    st.warning(f"{pid} finns inte i indexet.")
+                else:
+                    st.markdown(f"**{doc.label}**")
+                    render_source(as_source(doc))
