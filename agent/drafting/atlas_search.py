@@ -17,7 +17,7 @@ import numpy as np
 
 from agent.config import Settings
 from agent.index.embeddings import Embedder, EmbeddingCache
-from agent.sources.atlas import Atlas, AtlasEntry, load_atlas, stems
+from agent.sources.atlas import Atlas, AtlasEntry, Cue, load_atlas, stems
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,13 @@ class EntryMatch:
     patterns: tuple[str, ...]  # the text each pattern matched
     dense: float  # cosine similarity (0 when the index has no embeddings)
     dense_rank: int  # 1 = the most similar entry
+    cue_weight: float = 0.0  # `cue_weight(found cues)`
 
-    @property
-    def cue_weight(self) -> float:
-        """Found cues, a multi-word cue counting for more (it is more specific)."""
-        return sum(1.0 + 0.5 * (len(c.split()) - 1) for c in self.cues)
+
+def cue_weight(cues: list[Cue]) -> float:
+    """Found cues, a cue of several content words counting for more (it is more specific). Counted in
+    stems, not words: stop words do not make a cue specific ("regionen ska" is as weak as "regionen")."""
+    return sum(1.0 + 0.5 * (len(set(c.stems)) - 1) for c in cues)
 
 
 @dataclass
@@ -57,14 +59,16 @@ class AtlasSearch:
         rank[order] = np.arange(1, len(order) + 1)
         out = []
         for i, entry in enumerate(self.atlas.entries):
+            found = [c for c in entry.cue_list if c.found_in(text_stems)]
             out.append(
                 EntryMatch(
                     entry=entry,
-                    cues=tuple(c.phrase for c in entry.cue_list if c.found_in(text_stems)),
+                    cues=tuple(c.phrase for c in found),
                     counter_cues=tuple(c.phrase for c in entry.counter_cue_list if c.found_in(text_stems)),
                     patterns=tuple(m.group(0) for p in entry.compiled_patterns if (m := p.search(text))),
                     dense=float(dense[i]),
                     dense_rank=int(rank[i]),
+                    cue_weight=cue_weight(found),
                 )
             )
         out.sort(key=lambda m: (-m.cue_weight - len(m.patterns), m.dense_rank))

@@ -19,7 +19,8 @@ and region is bound by (`forbjudet`), or the other level's obligatory task (`reg
 `kommunen` for a region); for **within** otherwise. Per proposal:
 
 * outside, if the best outside entry scores at least `MARGIN` more than the best within entry (or no
-  within entry fires);
+  within entry fires); the verdict rests on the outside entry that names who holds the task (or a
+  principle matched by its pattern) before one matched by cue words only, then on the highest score;
 * uncertain, if both sides fire within `MARGIN` of each other: the evidence conflicts, and the draft says
   what the official must check;
 * within, otherwise — with the municipal entry's legal basis when one fired, else the general competence
@@ -137,6 +138,11 @@ def fires(m: EntryMatch) -> bool:
     )
 
 
+def specific(m: EntryMatch) -> bool:
+    """Does the match name who holds the task, or a specific act that collides with a principle?"""
+    return m.entry.holder != "forbjudet" or bool(m.patterns)
+
+
 def score(m: EntryMatch) -> float:
     return (
         m.cue_weight + PATTERN_WEIGHT * len(m.patterns) + (DENSE_BONUS if m.dense_rank <= DENSE_TOP else 0.0)
@@ -240,18 +246,14 @@ def judge(
     text = proposal_text(proposal, evidence)
     firing = [(m, _basis(searcher, m)) for m in atlas.match(text) if fires(m)]
     firing = [(m, docs) for m, docs in firing if docs]  # no text, no evidence
-    out = max(
-        (x for x in firing if side(x[0].entry.holder, body) == "outside"),
-        key=lambda x: score(x[0]),
-        default=None,
-    )
-    inn = max(
-        (x for x in firing if side(x[0].entry.holder, body) == "within"),
-        key=lambda x: score(x[0]),
-        default=None,
-    )
-    out_score = score(out[0]) if out else 0.0
-    in_score = score(inn[0]) if inn else 0.0
+    outs = [x for x in firing if side(x[0].entry.holder, body) == "outside"]
+    inns = [x for x in firing if side(x[0].entry.holder, body) == "within"]
+    out_score = max((score(m) for m, _ in outs), default=0.0)
+    in_score = max((score(m) for m, _ in inns), default=0.0)
+    # The reason: an entry that names who holds the task, or a principle matched by its pattern (a
+    # specific act), before a principle matched by cue words only; then the score.
+    out = max(outs, key=lambda x: (specific(x[0]), score(x[0])), default=None)
+    inn = max(inns, key=lambda x: score(x[0]), default=None)
     if out and out_score >= in_score + MARGIN:
         m, docs = out
         evidence_docs = docs[:MAX_EVIDENCE_PARAGRAPHS]
