@@ -75,7 +75,8 @@ _AMENDMENT_RE = re.compile(r"\s*(Lag|Förordning)\s*\(\d{4}:\d+\)\.?\s*$")
 
 def law_quote(doc: Document, topic: str = "", limit: int = MAX_QUOTE) -> str:
     """A verbatim quotation of `doc`: its first stycke, or (with `topic`) the stycke or point that
-    shares most words with `topic` — a point is quoted as "<stycke opening> […] <point>"."""
+    shares most words with `topic` — a point is quoted as "<stycke opening> […] <point>". On a tie the
+    shorter (more precise) one wins; when nothing is shared, the first stycke (the main rule)."""
     parts = stycken(doc)
     if not parts:
         return ""
@@ -92,7 +93,12 @@ def law_quote(doc: Document, topic: str = "", limit: int = MAX_QUOTE) -> str:
                     body = re.sub(r"^\s*\d+[a-z]?\.\s*", "", point).strip().rstrip(",;.")
                     body = re.sub(r",? (och|eller)$", "", body)
                     candidates.append(f"{head} […] {body}")
-        best = max(candidates, key=lambda c: (len(content_terms(c) & want), -len(c)))
+
+        def rank(ic: tuple[int, str]) -> tuple[int, int, int]:
+            shared = len(content_terms(ic[1]) & want)
+            return (shared, -len(ic[1]) if shared else 0, -ic[0])
+
+        best = max(enumerate(candidates), key=rank)[1]
     text = _AMENDMENT_RE.sub("", normalize_ws(best))  # "… medlemmar. Lag (2019:835)." -> "… medlemmar."
     if len(text) > limit:
         cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
@@ -247,7 +253,8 @@ def _outside_paragraph(
     """The paragraph that places one proposal outside: the decisive paragraph quoted, then the conclusion."""
     p = prompts.phrase
     assert j.deciding is not None
-    context = j.proposal.text + " " + topic
+    # what the atlas entry says the paragraph is about, and the proposal: picks the stycke or point to quote
+    context = f"{j.deciding.entry.statement} {' '.join(j.deciding.cues)} {j.proposal.text}"
     parts = [p("authority", label=doc.label, quote=law_quote(doc, context)) for doc in j.evidence]
     if j.deciding.entry.holder == "forbjudet":
         parts.append(p("principle_conclusion", proposal_short=_short(j.proposal)))
