@@ -351,10 +351,8 @@ def _show_atlas(ref: str, as_json: bool) -> None:
         if as_json:
             out.print_json(data={"entries": [e.to_json() for e in atlas.entries]})
             return
-        table = Table("Post", "Område", "Ansvarig", box=None)
-        for e in atlas.entries:
-            table.add_row(e.doc_id, e.area, f"{HOLDER_SV[e.holder]} ({e.actor})")
-        out.print(table)
+        for e in atlas.entries:  # one line per entry: the id must stay whole (it is what `show` takes)
+            out.print(f"{e.doc_id}  [dim]{e.area} — {HOLDER_SV[e.holder]} ({e.actor})[/]", soft_wrap=True)
         return
     entry = atlas.get(ref)
     if entry is None:

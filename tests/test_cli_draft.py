@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import FIXTURE_CORPUS, STOCKHOLM, squash
+from conftest import FIXTURE_CORPUS, SAPO, STOCKHOLM, squash
 from fake_chat import FakeChat
 from pdf_factory import make_encrypted_pdf, make_scanned_pdf, make_text_pdf, write_pdf
 from typer.testing import CliRunner
@@ -71,6 +71,9 @@ def test_json_output_with_the_own_answer_excluded(invoke) -> None:  # type: igno
     data = json.loads(result.stdout)
     assert set(data) == JSON_KEYS
     assert (data["standpoint"], data["competence"]) == ("avstyrker", "outside")
+    decided = [j for j in data["competence_evidence"] if j["verdict"] == "outside"]
+    assert decided and decided[0]["entry"]["id"] == "staten-sakerhetspolisen"
+    assert decided[0]["entry"]["matched_cues"] and decided[0]["paragraphs"][0]["id"] == f"{SAPO}/1"
     refs = {c["source_id"] for c in data["citations"]}
     assert {"sfs-2017-725/2/1", "sfs-2017-725/2/2"} <= refs
     assert data["verification"] == {"unresolved": [], "misquoted": [], "unsupported_sentences": []}
@@ -170,3 +173,18 @@ def test_a_200_page_pdf_is_drafted_in_bounded_time(invoke, tmp_path: Path) -> No
     data = json.loads(result.stdout)
     assert data["intake"]["proposals"] and data["verification"]["unresolved"] == []
     assert time.perf_counter() - started < 60  # a hang guard, not a speed target (bench/draft.py)
+
+
+def test_show_an_atlas_entry_with_its_legal_basis(invoke) -> None:  # type: ignore[no-untyped-def]
+    cli = invoke(FakeChat())
+    listing = cli("show", "ansvar")
+    assert listing.exit_code == 0, listing.output
+    assert "ansvar/staten-sakerhetspolisen" in listing.output
+    shown = cli("show", "ansvar/staten-sakerhetspolisen", "--json")
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert data["holder"] == "staten" and data["actor"] == "Säkerhetspolisen"
+    assert data["legal_basis_text"][0]["id"] == f"{SAPO}/1"
+    assert data["legal_basis_text"][0]["text"].startswith("Säkerhetspolisen bedriver")
+    missing = cli("show", "ansvar/finns-inte")
+    assert missing.exit_code != 0 and "har ingen post" in missing.output
