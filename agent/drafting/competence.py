@@ -5,7 +5,7 @@ For each proposal the ansvarsatlas (`corpus/ansvar/*.yaml`, `agent/sources/atlas
 dense similarity). An entry **fires** for a proposal when
 
 * one of its `patterns` matches (a collision with a principle, e.g. support to one named company), or
-* its cues found weigh at least `MIN_CUES_ALONE` (two cues, or one cue of three words), or
+* its cues found weigh at least `MIN_CUES_ALONE` (two cues, or one cue of two content stems), or
 * a cue is found and the entry is among the `DENSE_TOP` entries most similar to the proposal (not for
   `forbjudet` entries: a principle is collided with by a specific act, which a pattern or two cues show,
   not by a topic),

@@ -3,8 +3,8 @@
 Per proposal (at most `MAX_PROPOSALS_USED`), hybrid search finds the law that governs it (outside
 the state authorities' instructions) and earlier remiss answers on similar proposals. The
 competence frame of kommunallagen 2 kap. (1, 2, 3 and 8 §§) is always included when the index has
-it. The state authorities whose *förordning med instruktion* is indexed are listed as candidates
-for the competence step, which searches their paragraphs itself (`authority_paragraphs`).
+it. The state authorities whose *förordning med instruktion* is indexed are named (`authority_names`)
+so the competence step can search one authority's paragraphs (`authority_paragraphs`).
 
 `exclude_sources` keeps corpus files out of every search (leave-one-out in the evals, or an answer
 the official does not want used).
@@ -28,7 +28,6 @@ PRECEDENTS_PER_PROPOSAL = 3
 MAX_LAWS = 8
 MAX_PRECEDENTS = 5
 BACKGROUND_CHARS = 1200
-AUTHORITY_CANDIDATES = 6
 
 
 @dataclass
@@ -39,7 +38,6 @@ class Evidence:
     laws: list[Document] = field(default_factory=list)  # governing law (not the instructions)
     precedents: list[Document] = field(default_factory=list)
     authority_names: dict[str, str] = field(default_factory=dict)  # law_id -> "Säkerhetspolisen"
-    authority_candidates: list[str] = field(default_factory=list)  # law_ids whose §§ match the remiss
     background: str = ""  # the remiss's own description of the problem, before its proposals
     exclude_sources: tuple[str, ...] = ()
 
@@ -141,24 +139,11 @@ def retrieve(
     ]
     precedents = _interleave(precedent_lists, MAX_PRECEDENTS, set())
     background = background_of(intake)
-    candidates: list[str] = []
-    if authorities:
-        auth_filter = Filters(kind="law", law_ids=list(authorities), exclude_sources=list(exclude_sources))
-        auth_lists = [
-            [h.document for h in searcher.search(q, k=8, filters=auth_filter)]
-            for q in [background, *queries]
-            if q
-        ]
-        for doc in _interleave(auth_lists, 100, set()):
-            law_id = doc.metadata.get("law_id", "")
-            if law_id not in candidates:
-                candidates.append(law_id)
     return Evidence(
         frame=frame,
         laws=laws,
         precedents=precedents,
         authority_names=authorities,
-        authority_candidates=candidates[:AUTHORITY_CANDIDATES],
         background=background,
         exclude_sources=tuple(exclude_sources),
     )
