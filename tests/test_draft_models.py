@@ -100,5 +100,5 @@ def test_default_model_on_the_transnational_motion(
     assert draft is not None
     assert (draft.analysis.standpoint, draft.analysis.competence) == ("avstyrker", "outside")
     cited = {c.source_id for c in draft.citations}
-    assert {KL21, KL22, f"{SAPO}/3"} <= cited
+    assert {KL21, KL22, f"{SAPO}/1"} <= cited  # the fixture atlas entry's legal basis
     assert draft.verification.unresolved == [] and draft.verification.misquoted == []

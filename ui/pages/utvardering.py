@@ -26,6 +26,17 @@ runs = run_dirs()
 if not runs:
     st.info("Inga utvärderingskörningar hittades. Kör `remiss eval run` (se README).")
     st.stop()
+
+
+def case_ids(run: Path) -> set[str]:
+    report = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    return {c["id"] for c in report.get("cases", [])}
+
+
+cases_of = {run: case_ids(run) for run in runs}
+# newest first, but a run that can be compared with another (shared cases) before one that cannot
+comparable = {r: any(cases_of[r] & cases_of[o] for o in runs if o != r) for r in runs}
+runs = sorted(runs, key=lambda r: not comparable[r])
 names = {str(p): f"{p.name} ({p.parent.parent.name}/{p.parent.name})" for p in runs}
 chosen = Path(st.selectbox("Körning", list(names), format_func=names.get))
 tab_report, tab_compare = st.tabs(["Rapport", "Jämför två körningar"])
@@ -36,9 +47,16 @@ with tab_report:
         st.download_button("Ladda ned report.html", html_file.read_bytes(), file_name=f"{chosen.name}.html")
     else:
         st.json(json.loads((chosen / "report.json").read_text(encoding="utf-8")))
+
+
 with tab_compare:
-    other = st.selectbox("Jämför med (B)", [n for n in names if n != str(chosen)], format_func=names.get)
-    if other:
+    # runs over the same cases first (a comparison needs shared cases), newest first within each group
+    mine = cases_of[chosen]
+    others = sorted((n for n in names if n != str(chosen)), key=lambda n: not (cases_of[Path(n)] & mine))
+    other = st.selectbox("Jämför med (B)", others, format_func=names.get)
+    if other and not cases_of[Path(other)] & mine:
+        st.info("De två körningarna har inga fall gemensamt; välj en körning över samma fall.")
+    elif other:
         result = compare_runs(chosen, Path(other))
         st.caption(f"A = {chosen.name}, B = {Path(other).name}; {result['shared_cases']} gemensamma fall.")
         rows = []
