@@ -56,6 +56,7 @@ _JUDGEMENT_RE = re.compile(
     r"\b(bedömer|bedömning|anser|föreslår|konstaterar|avstyrk|tillstyrk|besvarad|ställer sig)", re.IGNORECASE
 )
 _WORD_RE = re.compile(r"[a-zåäöéü]{4,}", re.IGNORECASE)
+_QUOTE_END_RE = re.compile(r"([.!?])”\.")
 
 
 def _words(text: str) -> set[str]:
@@ -240,7 +241,8 @@ def assemble(
                 paras.append(p("precedent", body=body, ref=precedent_ref(doc), quote=quote))
     paras.extend(a.strip() for a in additions if a.strip())
     paras.append(p(f"conclusion.{analysis.standpoint}"))
-    return "\n\n".join(x.strip() for x in paras if x.strip()) + "\n"
+    text = "\n\n".join(x.strip() for x in paras if x.strip()) + "\n"
+    return _QUOTE_END_RE.sub(r"\1”", text)  # ”… avgift.”. -> ”… avgift.” (the quote keeps its own period)
 
 
 def _short(proposal: Proposal) -> str:
