@@ -19,6 +19,7 @@ from typing import Any
 import streamlit as st
 
 from agent.config import Settings
+from agent.drafting.models import COMPETENCE_SV
 from agent.drafting.pipeline import STEP_LABELS, Event
 from agent.export import numbered
 from agent.service import AppError, DraftingService
@@ -178,7 +179,10 @@ def render_draft(draft: dict[str, Any], *, key: str) -> None:
             render_source(src, quote=note.excerpt if _is_quote(draft, note.source_id) else None)
 
 
-VERDICT_SV = {"within": "inom", "outside": "utanför", "uncertain": "oklart – handläggaren behöver pröva"}
+def _verdict(competence: str) -> str:
+    """The verdict in Swedish; an uncertain one says that the official must decide."""
+    name = COMPETENCE_SV.get(competence, "–")
+    return f"{name} – handläggaren behöver pröva" if competence == "uncertain" else name
 
 
 def render_competence(draft: dict[str, Any]) -> None:
@@ -186,11 +190,11 @@ def render_competence(draft: dict[str, Any]) -> None:
     judgements = draft.get("competence_evidence") or []
     if not judgements:
         return
-    with st.expander(f"Kompetensprövningen: {VERDICT_SV.get(draft.get('competence', ''), '–')}"):
+    with st.expander(f"Kompetensprövningen: {_verdict(draft.get('competence', ''))}"):
         for j in judgements:
             st.markdown(f"**Förslag:** {_md(j['proposal'])}")
             entry = j.get("entry")
-            line = f"Bedömning: **{VERDICT_SV.get(j['verdict'], j['verdict'])}**"
+            line = f"Bedömning: **{_verdict(j['verdict'])}**"
             if entry is None:
                 st.markdown(line + " – inget i ansvarsatlasen pekar ut någon annan; 2 kap. 1 § KL gäller.")
                 continue

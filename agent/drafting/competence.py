@@ -107,12 +107,6 @@ def is_task_paragraph(doc: Document) -> bool:
     return bool(TASK_RE.search(doc.text)) and not ADMIN_RE.search(head)
 
 
-def names_authority(name: str, text: str) -> bool:
-    """Does `text` name the authority ("Polismyndigheten" -> "polis…", "Skolverket" -> "skolverk…")?"""
-    stem = re.sub(r"(myndigheten|verket|en|et)$", "", name.split()[0].lower())
-    return len(stem) >= 4 and stem in text.lower()
-
-
 def shared_terms(doc: Document, topic: str) -> set[str]:
     return content_terms(doc.text) & content_terms(topic)
 
@@ -261,13 +255,12 @@ def judge(
             extra = _instruction_paragraph(searcher, evidence, m.entry.actor, text, {d.id for d in docs})
             if extra is not None:
                 evidence_docs = [evidence_docs[0], extra]
-        competing = inn
         return ProposalJudgement(
             proposal,
             "outside",
             m.entry.actor,
             deciding=m,
-            competing=competing[0] if competing else None,
+            competing=inn[0] if inn else None,
             evidence=evidence_docs,
         )
     if out and inn and in_score < out_score + MARGIN:

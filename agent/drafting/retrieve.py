@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from agent.drafting.intake import Intake, normalize_ws
 from agent.index.search import Filters, Searcher
 from agent.sources.models import Document
+from agent.sources.sfs_archive import INSTRUCTION_MARK
 
 KL = "sfs-2017-725"
 FRAME_IDS = (f"{KL}/2/1", f"{KL}/2/2", f"{KL}/2/3", f"{KL}/2/8")
-INSTRUCTION_MARK = "med instruktion för "
 MAX_PROPOSALS_USED = 4
 LAWS_PER_PROPOSAL = 3
 PRECEDENTS_PER_PROPOSAL = 3

@@ -9,9 +9,9 @@ from typing import Any
 
 from agent.config import Settings
 from agent.index.store import MANIFEST, DocStore, IndexLayout, Manifest, chroma_client
+from agent.sources.sfs_archive import INSTRUCTION_MARK
 
 COVERAGE_FILE = "statute-coverage.json"  # in the corpus dir, written by scripts/import_corpus.py
-INSTRUCTION_MARK = "med instruktion för "
 
 
 @dataclass

@@ -26,14 +26,14 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 
 from agent.index.lexical import tokenize
 
 Holder = Literal["staten", "regionen", "kommunen", "kommunen-frivillig", "forbjudet"]
-HOLDERS: tuple[str, ...] = ("staten", "regionen", "kommunen", "kommunen-frivillig", "forbjudet")
+HOLDERS: tuple[str, ...] = get_args(Holder)
 HOLDER_SV: dict[str, str] = {
     "staten": "staten",
     "regionen": "regionen",

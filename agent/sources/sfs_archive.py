@@ -56,7 +56,8 @@ from agent.sources.models import LawParagraph
 
 log = logging.getLogger(__name__)
 
-INSTRUCTION_PREFIX = "förordning med instruktion för "
+INSTRUCTION_PREFIX = "förordning med instruktion för "  # of a title key (case-folded)
+INSTRUCTION_MARK = "med instruktion för "  # in a law title: "Förordning med instruktion för Migrationsverket"
 ArchivePaths = Path | Sequence[Path]
 _MEMBER_RE = re.compile(r"(?:^|/)(\d{4})/(sfs-\d{4}-[^/]+?)(?:-markers)?\.md$")
 _ARCHIVE_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
