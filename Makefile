@@ -35,9 +35,13 @@ run: models
 app: models
 	$(BIN)/remiss app
 
+# ruff (style), import-linter (the layers: ui/cli -> service -> evals -> drafting -> llm/index -> sources
+# -> text; contracts in pyproject.toml) and mypy (types) over agent/ and ui/.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The browser test drives Debian's chromium (never a downloaded browser).
 browser:

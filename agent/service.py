@@ -20,19 +20,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.config import Settings
+# The pages import from `agent` only this module (and agent.config, agent.export): the names they
+# show from lower layers are re-exported here ("X as X").
+from agent.config import PROJECT_ROOT, Settings
 from agent.drafting.chat import Conversation
-from agent.drafting.compose import prompt_budget
+from agent.drafting.factory import PipelineFactory
 from agent.drafting.intake import Intake, Proposal, intake_to_json, parse_intake, read_remiss
+from agent.drafting.models import COMPETENCE_SV as COMPETENCE_SV
+from agent.drafting.pipeline import STEP_LABELS as STEP_LABELS
 from agent.drafting.pipeline import DraftInputError, DraftState, Event, Pipeline
-from agent.drafting.prompts import PromptError, load_prompts
+from agent.drafting.prompts import PromptError, Prompts, load_prompts
 from agent.drafting.verify import verify_draft
-from agent.index.search import Searcher
-from agent.index.store import IndexError_
+from agent.evals.runs import compare_runs, list_runs
+from agent.index.search import Filters, Hit, Searcher
+from agent.index.store import SearchIndexError
 from agent.llm import LLMError, choose_kind, open_backend
 from agent.llm.backends import ChatModel
+from agent.sources.atlas import HOLDER_SV as HOLDER_SV
+from agent.sources.atlas import Atlas, AtlasError, load_atlas
 from agent.sources.errors import SourceError
-from agent.storage import DraftRow, Storage
+from agent.sources.models import Document as Document
+from agent.sources.references import law_id_for_name
+from agent.storage import CaseRow, DraftRow, MessageRow, Storage
 
 EventHandler = Callable[[Event], None]
 MANUAL_NOTE = "Manuell ändring"
@@ -40,6 +49,17 @@ MANUAL_NOTE = "Manuell ändring"
 
 class AppError(Exception):
     """Something the user can act on (Swedish message)."""
+
+
+@dataclass(frozen=True)
+class EvalRun:
+    """A committed or local eval run folder with a report (for the Utvärdering page)."""
+
+    path: Path
+    name: str
+    label: str
+    case_ids: frozenset[str]
+    report_html: Path | None
 
 
 @dataclass(frozen=True)
@@ -90,13 +110,13 @@ class DraftingService:
             if self._searcher is None:
                 try:
                     self._searcher = Searcher.open(self.settings)
-                except IndexError_ as exc:
+                except SearchIndexError as exc:
                     raise AppError(
                         f"{exc} Bygg indexet med `remiss index build` (eller `make run`)."
                     ) from exc
             return self._searcher
 
-    def chat_model(self) -> ChatModel:
+    def backend(self) -> ChatModel:
         with self._lock:
             if self._chat is None:
                 try:
@@ -105,7 +125,7 @@ class DraftingService:
                     raise AppError(str(exc)) from exc
             return self._chat
 
-    def prompts(self):  # type: ignore[no-untyped-def]
+    def prompts(self) -> Prompts:
         try:
             return load_prompts(self.settings.prompts_dir, self.settings.prompt_version)
         except PromptError as exc:
@@ -191,11 +211,8 @@ class DraftingService:
             on_event(Event("step", "index", "Läser in sökindexet"))
         if on_event is not None and self._chat is None:
             on_event(Event("step", "model", "Startar språkmodellen (första gången tar det en stund)"))
-        chat = self.chat_model()
-        context = self.settings.llm_context if chat.kind == "local" else None
-        return Pipeline(
-            self.searcher(), chat, self.prompts(), on_event=on_event, prompt_chars=prompt_budget(context)
-        )
+        factory = PipelineFactory.from_settings(self.settings, self.backend(), self.prompts())
+        return factory.build(self.searcher(), on_event=on_event)
 
     def _save(self, owner: str, case_id: str, conv: Conversation, origin: str, note: str) -> DraftRow:
         assert conv.state is not None and conv.draft is not None
@@ -283,3 +300,79 @@ class DraftingService:
             conv = Conversation(self._pipeline(None), state=state, versions=[state.draft])
             self._conversations[case_id] = conv
             return self._save(owner, case_id, conv, "manual", f"Återställd till version {version}")
+
+    # ------------------------------------------------------------------ cases, versions, reviews (pages)
+    def cases(self, owner: str) -> list[CaseRow]:
+        return self.storage.cases(owner)
+
+    def case(self, owner: str, case_id: str) -> CaseRow:
+        return self.storage.case(owner, case_id)
+
+    def intake(self, owner: str, case_id: str) -> Intake:
+        """What was understood of the case's remiss (with the official's corrections and the warnings)."""
+        case = self.storage.case(owner, case_id)
+        return intake_from_json(case.remiss_text, case.intake)
+
+    def drafts(self, owner: str, case_id: str) -> list[DraftRow]:
+        return self.storage.drafts(owner, case_id)
+
+    def draft_by_ref(self, owner: str, ref: str) -> DraftRow:
+        return self.storage.draft_by_ref(owner, ref)
+
+    def messages(self, owner: str, case_id: str) -> list[MessageRow]:
+        return self.storage.messages(owner, case_id)
+
+    def set_feedback(self, owner: str, draft_id: int, score: int, comment: str = "") -> None:
+        self.storage.set_feedback(owner, draft_id, score, comment)
+
+    def add_review(self, owner: str, left_ref: str, right_ref: str, verdict: str, comment: str) -> None:
+        self.storage.add_review(owner, left_ref, right_ref, verdict, comment)
+
+    def reviews(self, owner: str) -> list[dict[str, Any]]:
+        return self.storage.reviews(owner)
+
+    def audit(self, owner: str) -> list[dict[str, Any]]:
+        return self.storage.audit(owner)
+
+    # ------------------------------------------------------------------ sources (the Källor page)
+    def search(self, query: str, k: int, kind: str | None = None, law: str = "") -> list[Hit]:
+        """Hits for a query; `kind` "law"/"precedent", `law` an id or a name such as "KL" or "SoL"."""
+        law_ids = [law_id_for_name(law) or law.strip()] if law.strip() else []
+        filters = Filters(kind=kind, law_ids=law_ids)  # type: ignore[arg-type]  # page passes law/precedent/None
+        return self.searcher().search(query, k=k, filters=filters)
+
+    def source(self, doc_id: str) -> Document | None:
+        return self.searcher().get(doc_id)
+
+    def law_titles(self) -> dict[str, str]:
+        return self.searcher().law_titles()
+
+    def law_paragraph_ids(self, law_id: str) -> list[str]:
+        return self.searcher().law_paragraph_ids(law_id)
+
+    def atlas(self) -> Atlas:
+        try:
+            return load_atlas(self.settings.corpus_dir)
+        except AtlasError as exc:
+            raise AppError(str(exc)) from exc
+
+    # ------------------------------------------------------------------ eval runs (the Utvärdering page)
+    def eval_runs(self) -> list[EvalRun]:
+        """Runs with a report: the committed ones and the user's own, newest first."""
+        roots = [PROJECT_ROOT / "evals" / "results", self.settings.data_dir / "evals"]
+        found = sorted(
+            (r for root in roots for r in list_runs(root)), key=lambda r: r["created"], reverse=True
+        )
+        return [
+            EvalRun(
+                path=Path(r["path"]),
+                name=r["name"],
+                label=f"{r['name']} ({Path(r['path']).parent.parent.name}/{Path(r['path']).parent.name})",
+                case_ids=frozenset(r["case_ids"]),
+                report_html=Path(r["html"]) if Path(r["html"]).is_file() else None,
+            )
+            for r in found
+        ]
+
+    def compare_runs(self, a: EvalRun, b: EvalRun) -> dict[str, Any]:
+        return compare_runs(a.path, b.path)

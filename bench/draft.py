@@ -130,8 +130,9 @@ def run_one(file: Path, exclude: tuple[str, ...]) -> dict[str, Any]:
     """One measured run in this process (called in the child)."""
     launch = time.perf_counter()
     from agent.config import get_settings
+    from agent.drafting.factory import PipelineFactory
     from agent.drafting.intake import load_intake
-    from agent.drafting.pipeline import DraftState, Event, Pipeline
+    from agent.drafting.pipeline import DraftState, Event
     from agent.drafting.prompts import load_prompts
     from agent.index.search import Searcher
     from agent.llm import open_backend
@@ -156,7 +157,8 @@ def run_one(file: Path, exclude: tuple[str, ...]) -> dict[str, Any]:
     with open_backend(settings) as backend:
         up = time.perf_counter()
         chat = TimedChat(backend)
-        pipeline = Pipeline(searcher, chat, prompts, on_event=on_event)  # type: ignore[arg-type]
+        factory = PipelineFactory.from_settings(settings, chat, prompts)  # type: ignore[arg-type]
+        pipeline = factory.build(searcher, on_event=on_event)
         state = pipeline.run(DraftState(intake=intake, exclude_sources=exclude))
         done = time.perf_counter()
         tokens = chat.token_counts(backend.base_url) if backend.kind == "local" else []

@@ -32,7 +32,7 @@ def app(
     monkeypatch.setenv("REMISS_CORPUS_DIR", str(drafting_settings.corpus_dir))
     monkeypatch.setenv("REMISS_EMBEDDING", "hashing")
     chat = FakeChat()
-    monkeypatch.setattr(DraftingService, "chat_model", lambda self: chat)
+    monkeypatch.setattr(DraftingService, "backend", lambda self: chat)
     from ui.common import get_service
 
     get_service.clear()

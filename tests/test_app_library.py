@@ -27,7 +27,7 @@ def service(drafting_settings: Settings, tmp_path: Path, monkeypatch: pytest.Mon
     shutil.copytree(drafting_settings.data_dir, data_dir)
     settings = drafting_settings.model_copy(update={"data_dir": data_dir})
     chat = FakeChat()
-    monkeypatch.setattr(DraftingService, "chat_model", lambda self: chat)
+    monkeypatch.setattr(DraftingService, "backend", lambda self: chat)
     svc = DraftingService(settings)
     yield svc
     svc.close()
@@ -86,7 +86,7 @@ def test_a_restart_loses_nothing(service: DraftingService) -> None:
     assert row is not None and row.version == 2
     service.close()
     again = DraftingService(service.settings)  # a new process: only the SQLite file is shared
-    again.chat_model = service.chat_model  # type: ignore[method-assign]
+    again.backend = service.backend  # type: ignore[method-assign]
     assert [r.version for r in again.storage.drafts("ws:a", case_id)] == [1, 2]
     assert [m.role for m in again.storage.messages("ws:a", case_id)] == ["user", "assistant"]
     _reply, row = again.revise("ws:a", case_id, "kortare")  # continues from the stored sources

@@ -14,7 +14,7 @@ from fake_chat import FakeChat
 from pdf_factory import make_encrypted_pdf, make_scanned_pdf, make_text_pdf, write_pdf
 from typer.testing import CliRunner
 
-import agent.cli
+import agent.cli.drafting
 from agent.cli import app
 from agent.config import Settings, get_settings
 
@@ -40,7 +40,7 @@ def invoke(
             yield chat
 
         def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-            monkeypatch.setattr(agent.cli, "open_backend", fake_backend)
+            monkeypatch.setattr(agent.cli.drafting, "open_backend", fake_backend)
             monkeypatch.setenv("REMISS_DATA_DIR", str(drafting_settings.data_dir))
             monkeypatch.setenv("REMISS_CORPUS_DIR", str(drafting_settings.corpus_dir))
             monkeypatch.setenv("REMISS_EMBEDDING", "hashing")

@@ -20,14 +20,17 @@ from conftest import STOCKHOLM, squash
 from fake_chat import FakeChat
 from typer.testing import CliRunner
 
+from agent.cli import evaluation as eval_cli
+from agent.cli.evaluation import eval_app
 from agent.config import Settings
+from agent.drafting.factory import PipelineFactory
 from agent.drafting.prompts import load_prompts
-from agent.evals import cli as eval_cli
 from agent.evals.cases import EvalCase, load_cases
-from agent.evals.cli import eval_app
 from agent.evals.keypoints import EmbeddingMatcher
-from agent.evals.report import build_report, list_runs, render_html, write_reports
-from agent.evals.runner import EvalRunner, Outcome, RunDirError, base_manifest, read_case_results
+from agent.evals.report import build_report, render_html, write_reports
+from agent.evals.run_dir import RunDirError, base_manifest, read_case_results
+from agent.evals.runner import EvalRunner, Outcome
+from agent.evals.runs import list_runs
 from agent.index.embeddings import HashingEmbedder
 from agent.index.search import Searcher
 from agent.llm.local_model import LLMError
@@ -78,7 +81,11 @@ def make_runner(
 ) -> EvalRunner:
     chat = chat or FakeChat(standpoint="avstyrker")
     return EvalRunner(
-        cases, out, chat=chat, prompts=prompts, open_searcher=searcher_factory, make_matcher=hashing_matcher
+        cases,
+        out,
+        factory=PipelineFactory(chat, prompts),
+        open_searcher=searcher_factory,
+        make_matcher=hashing_matcher,
     )
 
 

@@ -254,7 +254,7 @@ def test_open_backend_uses_openai_base_url(tmp_path: Path, monkeypatch: pytest.M
             "gpt-4o-mini",
         )
         assert backend.api_key  # a placeholder: the openai client refuses an empty key
-        chat = backend.chat_model(max_tokens=5)  # constructing it does not connect
+        chat = backend.as_langchain(max_tokens=5)  # constructing it does not connect
         assert chat.model_name == "gpt-4o-mini"
         assert str(chat.openai_api_base) == "http://127.0.0.1:9/v1"
         assert "api_key" not in repr(backend)

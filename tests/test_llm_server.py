@@ -103,7 +103,7 @@ def test_concurrent_request_does_not_cut_a_stream(local: ChatBackend) -> None:
 
 
 def test_langchain_chat_model(local: ChatBackend) -> None:
-    reply = local.chat_model(max_tokens=16).invoke("Say hello.")
+    reply = local.as_langchain(max_tokens=16).invoke("Say hello.")
     assert isinstance(reply.content, str) and reply.content.strip()
 
 
@@ -126,7 +126,7 @@ def test_openai_kind_against_the_running_server(
         assert_valid(backend.complete_json(REVIEW, SCHEMA, max_tokens=40))
         assert backend._json_mode == "json_object"
         assert len(list(backend.stream([{"role": "user", "content": "Count to five."}], max_tokens=16))) > 1
-        assert backend.chat_model(max_tokens=8).invoke("Hi").content
+        assert backend.as_langchain(max_tokens=8).invoke("Hi").content
 
 
 def test_open_backend_starts_and_stops_a_local_server(gguf: Path, tmp_path: Path) -> None:

@@ -25,9 +25,10 @@ from agent.drafting.competence import (
     side,
 )
 from agent.drafting.compose import drop_failing, law_quote
+from agent.drafting.factory import draft_remiss
 from agent.drafting.guard import MARKER, neutralize
 from agent.drafting.intake import load_intake, parse_intake
-from agent.drafting.pipeline import DraftInputError, DraftState, Event, Pipeline, draft_remiss
+from agent.drafting.pipeline import DraftInputError, DraftState, Event, Pipeline
 from agent.drafting.prompts import PromptError, load_prompts
 from agent.drafting.retrieve import FRAME_IDS, background_of, retrieve
 from agent.drafting.verify import verify_draft

@@ -19,10 +19,8 @@ from typing import Any
 import streamlit as st
 
 from agent.config import Settings
-from agent.drafting.models import COMPETENCE_SV
-from agent.drafting.pipeline import STEP_LABELS, Event
 from agent.export import numbered
-from agent.service import AppError, DraftingService
+from agent.service import COMPETENCE_SV, STEP_LABELS, AppError, DraftingService, Event
 
 PASSWORD_ENV = "REMISS_APP_PASSWORD"
 
@@ -151,7 +149,7 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]<>#+!|$~])", r"\\\1", text)
 
 
-def render_draft(draft: dict[str, Any], *, key: str) -> None:
+def render_draft(draft: dict[str, Any]) -> None:
     """The draft with numbered citations, flagged sentences marked, and every source expandable."""
     text, notes = numbered(draft)
     body = _md(text)

@@ -11,7 +11,10 @@ the sources' own words, never from model prose.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import ClassVar, Literal
+
+from pydantic import Field, create_model, field_validator
 
 from agent.drafting.competence import CompetenceResult
 from agent.drafting.guard import neutralize
@@ -21,6 +24,7 @@ from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import FRAME_IDS, Evidence
 from agent.drafting.text import clip, narrow_messages
 from agent.llm.backends import ChatModel
+from agent.llm.structured import JsonAnswer, ask_json
 from agent.sources.models import Document
 
 STANDPOINTS: tuple[Standpoint, ...] = ("tillstyrker", "besvarad", "avstyrker")
@@ -29,16 +33,43 @@ MAX_STANDPOINT_SOURCES = 8
 KL_2_1, KL_2_2 = FRAME_IDS[0], FRAME_IDS[1]
 
 
-def standpoint_schema(n_sources: int) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "standpunkt": {"type": "string", "enum": list(STANDPOINTS)},
-            "stod": {"type": "array", "items": {"type": "integer", "enum": list(range(1, n_sources + 1))}},
-        },
-        "required": ["standpunkt", "stod"],
-        "additionalProperties": False,
-    }
+class StandpointAnswer(JsonAnswer):
+    """The model's standpoint and the numbers of the listed sources that support it.
+
+    `standpoint_answer(n)` is the model (and so the schema) for n listed sources. Read leniently:
+    an unknown or missing standpoint counts as "avstyrker"; a number that is not an integer or
+    names no listed source is dropped.
+    """
+
+    source_numbers: ClassVar[range] = range(1, 1)
+    standpunkt: Standpoint = "avstyrker"
+    stod: list[int] = Field(default_factory=list)
+
+    @field_validator("standpunkt", mode="before")
+    @classmethod
+    def _unknown_is_avstyrker(cls, value: object) -> object:
+        return value if value in STANDPOINTS else "avstyrker"
+
+    @field_validator("stod", mode="before")
+    @classmethod
+    def _listed_numbers_only(cls, value: object) -> list[int]:
+        if not isinstance(value, list):
+            return []
+        return [int(n) for n in value if isinstance(n, int) and n in cls.source_numbers]
+
+
+@cache
+def standpoint_answer(n_sources: int) -> type[StandpointAnswer]:
+    """`StandpointAnswer` whose `stod` may only name the sources 1..n_sources (an enum in the schema)."""
+    numbers = range(1, n_sources + 1)
+    source_number = Literal[tuple(numbers)]  # type: ignore[valid-type]
+    model = create_model(
+        f"StandpointAnswer{n_sources}",
+        __base__=StandpointAnswer,
+        stod=(list[source_number], Field(default_factory=list)),  # type: ignore[valid-type]
+    )
+    model.source_numbers = numbers
+    return model
 
 
 def first_sentence(text: str, limit: int = 300) -> str:
@@ -66,20 +97,20 @@ def choose_standpoint(
         proposals="\n".join(f"- {clip(neutralize(p.text)[0], 500)}" for p in proposals),
         sources=listing or "(inget underlag hittades)",
     )
-    answer = chat.complete_json(
+    answer = ask_json(
+        chat,
         narrow_messages(prompts, user),
-        standpoint_schema(max(1, len(sources))),
+        standpoint_answer(max(1, len(sources))),
         max_tokens=60,
         name="standpunkt",
     )
-    standpoint = answer.get("standpunkt")
-    if standpoint not in STANDPOINTS:
-        standpoint = "avstyrker"
-    picked = []
-    for n in answer.get("stod", []):
-        if isinstance(n, int) and 1 <= n <= len(sources) and sources[n - 1] not in picked:
-            picked.append(sources[n - 1])
-    return standpoint, picked  # type: ignore[return-value]
+    numbered = dict(enumerate(sources, start=1))
+    picked: list[Document] = []
+    for n in answer.stod:
+        doc = numbered.get(n)
+        if doc is not None and doc not in picked:
+            picked.append(doc)
+    return answer.standpunkt, picked
 
 
 def analyse(

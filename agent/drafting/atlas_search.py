@@ -17,7 +17,8 @@ import numpy as np
 
 from agent.config import Settings
 from agent.index.embeddings import Embedder, EmbeddingCache
-from agent.sources.atlas import Atlas, AtlasEntry, Cue, load_atlas, stems
+from agent.sources.atlas import Atlas, AtlasEntry, Cue, load_atlas
+from agent.text.terms import stems
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class AtlasSearch:
     def match(self, text: str) -> list[EntryMatch]:
         """Every entry with its cue, counter-cue, pattern and dense evidence for `text`, best first."""
         text_stems = set(stems(text))
-        dense = np.zeros(len(self.atlas.entries), dtype=np.float32)
+        dense: np.ndarray = np.zeros(len(self.atlas.entries), dtype=np.float32)
         if self.vectors is not None and self.embedder is not None and len(self.atlas.entries):
             with self._lock:  # the embedding engine is not re-entrant
                 q = self.embedder.embed_query(text)

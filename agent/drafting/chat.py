@@ -93,7 +93,7 @@ def _refers_to(ref: Reference, doc: Document) -> bool:
     if doc.kind != "law" or ref.law_id not in (None, law_id):
         return False
     if ref.chapter is not None:
-        return ref.ids_for(law_id) == doc.id
+        return ref.ids_for(str(law_id)) == doc.id
     return str(doc.metadata.get("section")) == ref.section
 
 

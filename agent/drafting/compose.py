@@ -23,9 +23,9 @@ from agent.drafting.models import COMPETENCE_SV, Analysis, Verification
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import Evidence
 from agent.drafting.text import clip, content_terms
-from agent.drafting.verify import sentence_spans
 from agent.llm.backends import ChatModel
 from agent.sources.models import Document
+from agent.text.sentences import sentence_spans
 
 DOC_NAMES = {
     "motion": "motionen",
@@ -185,73 +185,83 @@ def assemble(
     """The draft text for the local path, from phrasings, proposals and verbatim sources."""
     p = prompts.phrase
     _, doc_short = _doc_phrases(intake)
-    frame = {d.id: d for d in evidence.frame}
     topic = " ".join(pr.text for pr in intake.proposals) or intake.title
-    paras: list[str] = []
-
-    paras.append(intro_paragraph(intake, prompts))
+    paras: list[str] = [intro_paragraph(intake, prompts)]
     if analysis.standpoint != "tillstyrker" and not short:
         paras.append(p("courtesy", doc_short=doc_short))
-
-    comp: list[str] = []
-    if KL_2_1 in frame:
-        if not short:
-            comp.append(p("frame"))
-        comp.append(p("frame_1", label=frame[KL_2_1].label, quote=law_quote(frame[KL_2_1])))
-    body_def = BODY_SV[competence.body]
-    if analysis.competence == "outside":
-        if KL_2_2 in frame:
-            comp.append(p("frame_2", label=frame[KL_2_2].label, quote=law_quote(frame[KL_2_2])))
-        paras.append(" ".join(comp))
-        for j in competence.judgements:
-            if j.outside and j.evidence:
-                paras.append(_outside_paragraph(j, topic, body_def, prompts, short=short))
-        kl22 = frame[KL_2_2].label if KL_2_2 in frame else ""
-        paras.append(p("outside", kl22=kl22))
-    else:
-        kl21 = frame[KL_2_1].label if KL_2_1 in frame else ""
-        for j in competence.judgements:
-            if j.verdict == "uncertain" and j.evidence and j.competing_evidence:
-                paras.append(_conflict_paragraph(j, topic, competence.body, prompts))
-            elif j.verdict == "within" and j.deciding is not None and j.evidence and not short:
-                doc = j.evidence[0]
-                paras.append(
-                    p(
-                        "municipal_entry",
-                        area=j.deciding.entry.area.lower(),
-                        label=doc.label,
-                        quote=law_quote(doc, j.proposal.text + " " + topic),
-                    )
-                )
-        comp.append(p("within" if analysis.competence == "within" else "uncertain", kl21=kl21))
-        paras.append(" ".join(comp))
-        support_ids = {i for a in analysis.arguments for i in a.source_ids}
-        laws = [d for d in evidence.laws if d.id in support_ids and relevant(d, topic)][: 1 if short else 2]
-        for doc in laws:
-            paras.append(p("municipal", label=doc.label, quote=law_quote(doc, topic)))
-
+    paras.extend(_competence_paragraphs(evidence, competence, analysis, prompts, topic, short))
     if not short:
-        support_ids = {i for a in analysis.arguments for i in a.source_ids}
-        chosen = [d for d in evidence.precedents if d.id in support_ids] or evidence.precedents[:1]
-        chosen = [d for d in chosen if relevant(d, topic, MIN_SHARED_PRECEDENT)]
-        for doc in chosen[:MAX_PRECEDENTS_QUOTED]:
-            quote = _sentence_quote(doc, topic)
-            body = doc.metadata.get("body") or "En annan nämnd"
-            if quote:
-                paras.append(p("precedent", body=body, ref=precedent_ref(doc), quote=quote))
+        paras.extend(_precedent_paragraphs(evidence, analysis, prompts, topic))
     paras.extend(a.strip() for a in additions if a.strip())
     paras.append(p(f"conclusion.{analysis.standpoint}"))
     text = "\n\n".join(x.strip() for x in paras if x.strip()) + "\n"
     return _QUOTE_END_RE.sub(r"\1”", text)  # ”… avgift.”. -> ”… avgift.” (the quote keeps its own period)
 
 
+def _competence_paragraphs(
+    evidence: Evidence,
+    competence: CompetenceResult,
+    analysis: Analysis,
+    prompts: Prompts,
+    topic: str,
+    short: bool,
+) -> list[str]:
+    """The frame of 2 kap. kommunallagen, the verdict per proposal with its evidence, and the laws."""
+    p = prompts.phrase
+    frame = {d.id: d for d in evidence.frame}
+    paras: list[str] = []
+    comp: list[str] = []
+    if KL_2_1 in frame:
+        if not short:
+            comp.append(p("frame"))
+        comp.append(p("frame_1", label=frame[KL_2_1].label, quote=law_quote(frame[KL_2_1])))
+    if analysis.competence == "outside":
+        if KL_2_2 in frame:
+            comp.append(p("frame_2", label=frame[KL_2_2].label, quote=law_quote(frame[KL_2_2])))
+        paras.append(" ".join(comp))
+        body_def = BODY_SV[competence.body]
+        for j in competence.judgements:
+            if j.outside and j.evidence:
+                paras.append(_outside_paragraph(j, body_def, prompts, short=short))
+        paras.append(p("outside", kl22=frame[KL_2_2].label if KL_2_2 in frame else ""))
+        return paras
+    for j in competence.judgements:
+        if j.verdict == "uncertain" and j.evidence and j.competing_evidence:
+            paras.append(_conflict_paragraph(j, topic, competence.body, prompts))
+        elif j.verdict == "within" and j.deciding is not None and j.evidence and not short:
+            doc = j.evidence[0]
+            quote = law_quote(doc, j.proposal.text + " " + topic)
+            paras.append(
+                p("municipal_entry", area=j.deciding.entry.area.lower(), label=doc.label, quote=quote)
+            )
+    kl21 = frame[KL_2_1].label if KL_2_1 in frame else ""
+    comp.append(p("within" if analysis.competence == "within" else "uncertain", kl21=kl21))
+    paras.append(" ".join(comp))
+    support_ids = {i for a in analysis.arguments for i in a.source_ids}
+    laws = [d for d in evidence.laws if d.id in support_ids and relevant(d, topic)][: 1 if short else 2]
+    paras.extend(p("municipal", label=doc.label, quote=law_quote(doc, topic)) for doc in laws)
+    return paras
+
+
+def _precedent_paragraphs(evidence: Evidence, analysis: Analysis, prompts: Prompts, topic: str) -> list[str]:
+    """Quotations of earlier answers that support the analysis and share the proposal's topic."""
+    support_ids = {i for a in analysis.arguments for i in a.source_ids}
+    chosen = [d for d in evidence.precedents if d.id in support_ids] or evidence.precedents[:1]
+    chosen = [d for d in chosen if relevant(d, topic, MIN_SHARED_PRECEDENT)]
+    paras = []
+    for doc in chosen[:MAX_PRECEDENTS_QUOTED]:
+        quote = _sentence_quote(doc, topic)
+        body = doc.metadata.get("body") or "En annan nämnd"
+        if quote:
+            paras.append(prompts.phrase("precedent", body=body, ref=precedent_ref(doc), quote=quote))
+    return paras
+
+
 def _short(proposal: Proposal) -> str:
     return clip(normalize_ws(neutralize(proposal.text)[0]), 160).rstrip(".")
 
 
-def _outside_paragraph(
-    j: ProposalJudgement, topic: str, body_def: str, prompts: Prompts, *, short: bool
-) -> str:
+def _outside_paragraph(j: ProposalJudgement, body_def: str, prompts: Prompts, *, short: bool) -> str:
     """The paragraph that places one proposal outside: the decisive paragraph quoted, then the conclusion."""
     p = prompts.phrase
     assert j.deciding is not None

@@ -8,7 +8,8 @@ tokens through it). The same steps run for the local model and for OpenAI/compat
 `compose` differs: the local path assembles the prose from verified material, a strong model writes
 it, and then verification removes what does not check out.
 
-    state = draft_remiss(intake, searcher, chat, prompts, exclude_sources=("remissvar/x.txt",))
+    pipeline = PipelineFactory.from_settings(settings, chat).build(searcher)  # agent/drafting/factory.py
+    state = pipeline.run(DraftState(intake=intake, exclude_sources=("remissvar/x.txt",)))
     state.draft.to_json()
 """
 
@@ -147,7 +148,7 @@ class Pipeline:
         listing = "\n".join(f"- {p.text}" for p in state.proposals)
         self.emit("info", "intake", f"{intake.title or 'Remiss utan titel'}\n{listing}")
 
-    def retrieve(self, state: DraftState) -> None:
+    def search_sources(self, state: DraftState) -> None:
         state.evidence = retrieve(
             state.intake,
             self.searcher,
@@ -260,7 +261,7 @@ class Pipeline:
         """Run the steps from `start` on (a chat revision re-runs only what it changed)."""
         steps: list[tuple[str, Callable[[DraftState], None]]] = [
             ("intake", self.check_intake),
-            ("retrieve", self.retrieve),
+            ("retrieve", self.search_sources),
             ("competence", self.assess),
             ("analysis", self.analyse),
             ("compose", self.compose),
@@ -276,18 +277,3 @@ class Pipeline:
         state.draft.timings = dict(state.timings)
         self.emit("done", "verify", "")
         return state
-
-
-def draft_remiss(
-    intake: Intake,
-    searcher: Searcher,
-    chat: ChatModel,
-    prompts: Prompts,
-    *,
-    exclude_sources: tuple[str, ...] = (),
-    on_event: EventHandler | None = None,
-    prose: ProseMode = "auto",
-) -> DraftState:
-    """Draft förvaltningens synpunkter for `intake` (the whole pipeline)."""
-    pipeline = Pipeline(searcher, chat, prompts, prose=prose, on_event=on_event)
-    return pipeline.run(DraftState(intake=intake, exclude_sources=tuple(exclude_sources)))

@@ -12,18 +12,26 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-REQUIRED = (
-    "version",
-    "system_narrow",
-    "standpoint",
-    "phrasings",
-    "prose_system",
-    "prose_user",
-    "revise_system",
-    "revise_user",
-    "chat",
-)
+
+class PromptFile(BaseModel):
+    """What a drafting prompt file must hold (more keys are allowed and kept)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: str
+    system_narrow: str
+    standpoint: str
+    phrasings: dict[str, str | dict[str, str]]  # a phrasing, or a group of them ("conclusion.besvarad")
+    prose_system: str
+    prose_user: str
+    revise_system: str
+    revise_user: str
+    chat: dict[str, str]
+
+
+REQUIRED = tuple(PromptFile.model_fields)
 
 
 class PromptError(Exception):
@@ -53,10 +61,20 @@ def load_prompts(prompts_dir: Path, version: str) -> Prompts:
     path = prompts_dir / f"{version}.yaml"
     if not path.is_file():
         raise PromptError(f"Promptfilen {path} finns inte (REMISS_PROMPT_VERSION={version}).")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise PromptError(f"Promptfilen {path} är inte giltig YAML ({exc}).") from None
+    if not isinstance(data, dict):
+        raise PromptError(f"Promptfilen {path} ska vara en YAML-mappning med {', '.join(REQUIRED)}.")
     missing = [key for key in REQUIRED if key not in data]
     if missing:
         raise PromptError(f"Promptfilen {path} saknar {', '.join(missing)}.")
-    if data["version"] != version:
-        raise PromptError(f"Promptfilen {path} har versionen {data['version']!r}, inte {version!r}.")
+    try:
+        checked = PromptFile.model_validate(data)
+    except ValidationError as exc:
+        where = ".".join(str(x) for x in exc.errors()[0]["loc"])
+        raise PromptError(f"Promptfilen {path}: `{where}` ska vara text.") from None
+    if checked.version != version:
+        raise PromptError(f"Promptfilen {path} har versionen {checked.version!r}, inte {version!r}.")
     return Prompts(version=version, data=data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.drafting.prompts import Prompts
-from agent.index.lexical import tokenize
+from agent.text.terms import tokenize
 
 
 def clip(text: str, limit: int) -> str:

@@ -67,7 +67,7 @@ def competence_from_text(text: str) -> str:
 def majority(cases: list[EvalCase], case: EvalCase) -> Candidate:
     """Leave-one-out majority standpoint and competence (over all cases if `case` is the only one)."""
     others = [c for c in cases if c.id != case.id] or cases
-    accepted = Counter(s for c in others for s in c.standpoint)
+    accepted: Counter[str] = Counter(s for c in others for s in c.standpoint)
     order = list(reversed(STANDPOINTS))
     standpoint = max(order, key=lambda s: (accepted[s], -order.index(s)))
     competences = Counter(c.competence for c in others)

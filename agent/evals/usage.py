@@ -120,7 +120,7 @@ class _ClosingIterator:
         return next(self._it)
 
     def close(self) -> None:
-        self._it.close()  # type: ignore[attr-defined]
+        self._it.close()  # type: ignore[attr-defined]  # a generator
         close = getattr(self._stream, "close", None)
         if callable(close):
             close()

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from agent.config import Settings
-from agent.index.embeddings import EmbeddingCache, RemissEmbeddingFunction, make_embedder
+from agent.index.embeddings import Embedder, EmbeddingCache, RemissEmbeddingFunction, make_embedder
 from agent.index.lexical import LexicalIndex
 from agent.index.store import (
     DocStore,
@@ -191,16 +191,7 @@ def build_index(
         for stale in layout.incomplete_builds():
             remove_build(settings, stale)  # left by an interrupted build
         current = layout.current_dir()
-        previous = None
-        previous_manifest = None
-        if current is not None and (current / "manifest.json").exists():
-            previous_manifest = Manifest.read(current)
-            previous = DocStore(current / "docs.sqlite")
-        try:
-            docs, errors, kept = collect_documents(settings, options, previous, progress)
-        finally:
-            if previous is not None:
-                previous.close()
+        docs, errors, kept, previous_manifest = _collect(settings, options, current, progress)
         embedder = make_embedder(settings) if options.dense else None
         digest = corpus_digest(docs, embedder.name if embedder else None)
         if (
@@ -208,60 +199,14 @@ def build_index(
             and previous_manifest is not None
             and previous_manifest.corpus_digest == digest
             and previous_manifest.chroma == chroma_location(settings)
-            and _is_consistent(settings, current)  # type: ignore[arg-type]
+            and _is_consistent(settings, current)  # type: ignore[arg-type]  # a manifest implies a build dir
         ):
             options.save(layout)
             return BuildReport(
                 False, previous_manifest.build_id, len(docs), 0, time.perf_counter() - started, errors, kept
             )
-
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
-        build_dir = layout.builds / build_id
-        build_dir.mkdir(parents=True)
-        embedded = 0
-        DocStore.create(build_dir / "docs.sqlite", docs).close()
-        progress.stage("Bygger BM25-index", None)
-        texts = [d.embedding_input() for d in docs]
-        LexicalIndex.build(texts).save(build_dir / "bm25")
-        collection = collection_name(layout.name, build_id)
-        if embedder is not None:
-            cache = EmbeddingCache(settings.cache_dir / f"embeddings-{embedder.name}.sqlite", embedder)
-            progress.stage("Beräknar embeddings", len(docs))
-            vectors = cache.embed(texts, progress=progress.advance)
-            embedded = cache.last_embedded
-            cache.close()
-            progress.stage("Skriver till Chroma", len(docs))
-            client = chroma_client(settings, build_dir)
-            col = client.create_collection(
-                collection,
-                embedding_function=RemissEmbeddingFunction(
-                    settings.embedding,
-                    settings.openai_embedding_model if settings.embedding == "openai" else "",
-                ),
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-            for start in range(0, len(docs), 1000):
-                batch = docs[start : start + 1000]
-                col.add(
-                    ids=[d.id for d in batch],
-                    embeddings=vectors[start : start + len(batch)],
-                    metadatas=[chroma_metadata(d) for d in batch],
-                    documents=[d.text for d in batch],
-                )
-                progress.advance(len(batch))
-        Manifest(
-            build_id=build_id,
-            created=datetime.now(UTC).isoformat(timespec="seconds"),
-            embedding=embedder.name if embedder else None,
-            dim=embedder.dim if embedder else 0,
-            collection=collection,
-            chroma=chroma_location(settings),
-            count=len(docs),
-            corpus_digest=digest,
-            counts=_counts(docs),
-            sources=_source_digests(docs),
-            options=asdict(options),
-        ).write(build_dir)
+        embedded = _write_build(settings, layout, build_id, docs, embedder, digest, options, progress)
         layout.switch_to(build_id)
         options.save(layout)
         # Keep the previous build (a running app may still read it); remove anything older.
@@ -269,6 +214,101 @@ def build_index(
             if old.name not in (build_id, current.name if current else ""):
                 remove_build(settings, old)
         return BuildReport(True, build_id, len(docs), embedded, time.perf_counter() - started, errors, kept)
+
+
+def _collect(
+    settings: Settings, options: BuildOptions, current: Path | None, progress: Progress
+) -> tuple[list[Document], list[SourceError], list[str], Manifest | None]:
+    """The corpus documents (reusing the current build's texts of files that can no longer be read)."""
+    previous = None
+    previous_manifest = None
+    if current is not None and (current / "manifest.json").exists():
+        previous_manifest = Manifest.read(current)
+        previous = DocStore(current / "docs.sqlite")
+    try:
+        docs, errors, kept = collect_documents(settings, options, previous, progress)
+    finally:
+        if previous is not None:
+            previous.close()
+    return docs, errors, kept, previous_manifest
+
+
+def _write_build(
+    settings: Settings,
+    layout: IndexLayout,
+    build_id: str,
+    docs: list[Document],
+    embedder: Embedder | None,
+    digest: str,
+    options: BuildOptions,
+    progress: Progress,
+) -> int:
+    """A complete new build folder (documents, BM25, vectors, manifest last); the number embedded."""
+    build_dir = layout.builds / build_id
+    build_dir.mkdir(parents=True)
+    embedded = 0
+    DocStore.create(build_dir / "docs.sqlite", docs).close()
+    progress.stage("Bygger BM25-index", None)
+    texts = [d.embedding_input() for d in docs]
+    LexicalIndex.build(texts).save(build_dir / "bm25")
+    collection = collection_name(layout.name, build_id)
+    if embedder is not None:
+        vectors, embedded = _embed(settings, embedder, texts, progress)
+        _write_chroma(settings, build_dir, collection, docs, vectors, progress)
+    Manifest(
+        build_id=build_id,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        embedding=embedder.name if embedder else None,
+        dim=embedder.dim if embedder else 0,
+        collection=collection,
+        chroma=chroma_location(settings),
+        count=len(docs),
+        corpus_digest=digest,
+        counts=_counts(docs),
+        sources=_source_digests(docs),
+        options=asdict(options),
+    ).write(build_dir)
+    return embedded
+
+
+def _embed(settings: Settings, embedder: Embedder, texts: list[str], progress: Progress) -> tuple[Any, int]:
+    """Vectors of `texts` through the persistent embedding cache, and how many were computed anew."""
+    cache = EmbeddingCache(settings.cache_dir / f"embeddings-{embedder.name}.sqlite", embedder)
+    progress.stage("Beräknar embeddings", len(texts))
+    try:
+        vectors = cache.embed(texts, progress=progress.advance)
+        return vectors, cache.last_embedded
+    finally:
+        cache.close()
+
+
+def _write_chroma(
+    settings: Settings,
+    build_dir: Path,
+    collection: str,
+    docs: list[Document],
+    vectors: Any,
+    progress: Progress,
+) -> None:
+    progress.stage("Skriver till Chroma", len(docs))
+    client = chroma_client(settings, build_dir)
+    col = client.create_collection(
+        collection,
+        embedding_function=RemissEmbeddingFunction(  # type: ignore[arg-type]  # chroma's protocol: str|image
+            settings.embedding,
+            settings.openai_embedding_model if settings.embedding == "openai" else "",
+        ),
+        configuration={"hnsw": {"space": "cosine"}},
+    )
+    for start in range(0, len(docs), 1000):
+        batch = docs[start : start + 1000]
+        col.add(
+            ids=[d.id for d in batch],
+            embeddings=vectors[start : start + len(batch)],
+            metadatas=[chroma_metadata(d) for d in batch],
+            documents=[d.text for d in batch],
+        )
+        progress.advance(len(batch))
 
 
 def _is_consistent(settings: Settings, build_dir: Path) -> bool:

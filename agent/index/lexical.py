@@ -1,4 +1,4 @@
-"""Swedish BM25 (bm25s + Snowball Swedish stemmer + Swedish stop words), persisted beside Chroma."""
+"""Swedish BM25 (bm25s over the terms of `agent.text.terms`), persisted beside Chroma."""
 
 from __future__ import annotations
 
@@ -7,15 +7,10 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
 
-_STEMMER = Stemmer.Stemmer("swedish")
+from agent.text.terms import STEMMER, STOPWORDS, tokenize
 
-
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    return bm25s.tokenize(
-        list(texts), stopwords="sv", stemmer=_STEMMER, return_ids=False, show_progress=False
-    )  # type: ignore[return-value]
+__all__ = ["LexicalIndex", "tokenize"]
 
 
 class LexicalIndex:
@@ -28,7 +23,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
         retriever = bm25s.BM25()
-        tokens = bm25s.tokenize(list(texts), stopwords="sv", stemmer=_STEMMER, show_progress=False)
+        tokens = bm25s.tokenize(list(texts), stopwords=STOPWORDS, stemmer=STEMMER, show_progress=False)
         retriever.index(tokens, show_progress=False)
         return cls(retriever, len(texts))
 

@@ -207,6 +207,10 @@ class Searcher:
     def get(self, doc_id: str) -> Document | None:
         return self.store.get(doc_id)
 
+    def law_paragraph_ids(self, law_id: str) -> list[str]:
+        """Ids of the indexed paragraphs of one law, in index order."""
+        return [i for i in self.store.ids() if i.startswith(f"{law_id}/")]
+
     def law_titles(self) -> dict[str, str]:
         """law_id -> title of every law in the index."""
         if self._law_titles is None:
@@ -261,7 +265,7 @@ class Searcher:
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
-            dense = self._dense(query, pool, filters, mask)
+            dense = self._dense(query, pool, mask)
         if mode in ("hybrid", "lexical"):
             lexical = self.lexical.search(query, pool, mask)
 
@@ -285,9 +289,7 @@ class Searcher:
             hit.rank = i + 1
         return hits
 
-    def _dense(
-        self, query: str, n: int, filters: Filters, mask: np.ndarray | None
-    ) -> list[tuple[int, float]]:
+    def _dense(self, query: str, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         """(row, cosine similarity) of the nearest passages, best first.
 
         Chroma's HNSW search is exact enough without a filter but loses true neighbours when a

@@ -85,7 +85,7 @@ class IndexStatus:
     def ok(self) -> bool:
         return self.current is not None and not self.current.problems
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, Any]:
         m = self.current.manifest if self.current else None
         return {
             "index": self.name,

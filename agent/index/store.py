@@ -35,19 +35,19 @@ MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 
 
-class IndexError_(Exception):
+class SearchIndexError(Exception):
     """An index problem with a clear Swedish message for the user."""
 
 
-class IndexMissingError(IndexError_):
+class IndexMissingError(SearchIndexError):
     pass
 
 
-class IndexInconsistentError(IndexError_):
+class IndexInconsistentError(SearchIndexError):
     pass
 
 
-class IndexBusyError(IndexError_):
+class IndexBusyError(SearchIndexError):
     pass
 
 

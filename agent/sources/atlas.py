@@ -30,7 +30,7 @@ from typing import Literal, get_args
 
 import yaml
 
-from agent.index.lexical import tokenize
+from agent.text.terms import stems
 
 Holder = Literal["staten", "regionen", "kommunen", "kommunen-frivillig", "forbjudet"]
 HOLDERS: tuple[str, ...] = get_args(Holder)
@@ -50,11 +50,6 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 class AtlasError(ValueError):
     """An atlas file is malformed (Swedish message naming the file and entry)."""
-
-
-def stems(text: str) -> tuple[str, ...]:
-    """Swedish stems of `text` (the BM25 tokenizer: stemmer + stop words)."""
-    return tuple(tokenize([text])[0])
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ st.subheader("Logg över framtagna utkast")
 st.caption(
     "Varje utkast: när, vilken indata (sha256), språkmodell, promptversion och vilka källor som användes."
 )
-audit = svc.storage.audit(me)
+audit = svc.audit(me)
 st.dataframe(
     [
         {k: v for k, v in a.items() if k not in ("sources", "verification")} | {"källor": len(a["sources"])}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from ui.common import draft_label, owner, render_draft, service, word_diff_html
@@ -11,8 +13,8 @@ me = owner()
 st.title("Jämför utkast")
 
 options: dict[str, tuple[str, dict]] = {}
-for case in svc.storage.cases(me):
-    for row in svc.storage.drafts(me, case.id):
+for case in svc.cases(me):
+    for row in svc.drafts(me, case.id):
         options[row.ref] = (draft_label(row, case.title), row.draft)
 if len(options) < 1:
     st.info("Det finns inga utkast att jämföra ännu. Skriv ett utkast under Utkast.")
@@ -27,7 +29,7 @@ if len(picked) < 2:
     st.info("Välj minst två att jämföra.")
     st.stop()
 
-drafts = {}
+drafts: dict[str, dict[str, Any]] = {}
 for ref in picked:
     if ref == REAL:
         text = st.text_area("Det verkliga svaret (förvaltningens synpunkter)", key="real-answer", height=150)
@@ -42,11 +44,11 @@ for col, ref in zip(columns, picked, strict=True):
         d = drafts[ref]
         if ref != REAL:
             st.caption(f"{d['standpoint']} · {d['competence']} · {d['model']} · {d['prompt_version']}")
-            render_draft(d, key=f"cmp-{ref}")
-            row = svc.storage.draft_by_ref(me, ref)
+            render_draft(d)
+            row = svc.draft_by_ref(me, ref)
             score = st.feedback("thumbs", key=f"cmp-fb-{ref}")
             if score is not None:
-                svc.storage.set_feedback(me, row.id, int(score))
+                svc.set_feedback(me, row.id, int(score))
         else:
             st.write(d["text"] or "–")
 
@@ -66,8 +68,8 @@ with st.form("review"):
         if verdict is None:
             st.error("Välj vilket som är bättre.")
         else:
-            svc.storage.add_review(me, picked[0], picked[1], verdict, comment)
+            svc.add_review(me, picked[0], picked[1], verdict, comment)
             st.success("Bedömningen är sparad.")
-reviews = svc.storage.reviews(me)
+reviews = svc.reviews(me)
 if reviews:
     st.caption(f"{len(reviews)} sparade bedömningar")

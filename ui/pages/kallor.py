@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agent.index.search import Filters
-from agent.sources.atlas import HOLDER_SV, AtlasError, load_atlas
-from agent.sources.models import Document
-from agent.sources.references import law_id_for_name
+from agent.service import HOLDER_SV, AppError, Document
 from ui.common import render_source, service, show_error
 
 svc = service()
@@ -20,8 +17,8 @@ def as_source(doc: Document) -> dict[str, object]:
 
 
 try:
-    searcher = svc.searcher()
-except Exception as exc:
+    svc.searcher()
+except AppError as exc:
     show_error(exc)
     st.stop()
 
@@ -37,49 +34,34 @@ with tab_search:
         k = c3.number_input("Antal träffar", 1, 50, 8)
         submitted = st.form_submit_button("Sök", type="primary")
     if submitted and query.strip():
-        filters = Filters(
-            kind={"Lagar": "law", "Tidigare remissvar": "precedent"}.get(kind),  # type: ignore[arg-type]
-            law_ids=[law_id_for_name(law) or law] if law.strip() else [],
+        hits = svc.search(
+            query,
+            k=int(k),
+            kind={"Lagar": "law", "Tidigare remissvar": "precedent"}.get(kind),
+            law=law,
         )
-        hits = searcher.search(query, k=int(k), filters=filters)
         if not hits:
             st.info("Inga träffar.")
         for hit in hits:
             doc = hit.document
             how = "exakt lagrum" if hit.match == "exact" else f"poäng {hit.score:.2f}"
             with st.expander(f"{hit.rank}. {doc.label} ({how})"):
-                render_source(
-                    {
-                        "id": doc.id,
-                        "kind": doc.kind,
-                        "text": doc.text,
-                        "source": doc.source,
-                        "metadata": doc.metadata,
-                    }
-                )
+                render_source(as_source(doc))
 
 with tab_browse:
-    titles = searcher.law_titles()
+    titles = svc.law_titles()
     law_id = st.selectbox("Lag", list(titles), format_func=lambda i: f"{titles[i]} ({i})")
     if law_id:
-        ids = [i for i in searcher.store.ids() if i.startswith(f"{law_id}/")]
+        ids = svc.law_paragraph_ids(law_id)
         chapters = sorted({i.split("/")[1] for i in ids if i.count("/") == 2}, key=lambda c: (len(c), c))
         if chapters:
             chapter = st.selectbox("Kapitel", chapters)
             ids = [i for i in ids if i.split("/")[1] == chapter]
         for doc_id in ids[:200]:
-            doc = searcher.get(doc_id)
-            if doc is not None:
-                with st.expander(doc.label):
-                    render_source(
-                        {
-                            "id": doc.id,
-                            "kind": doc.kind,
-                            "text": doc.text,
-                            "source": doc.source,
-                            "metadata": doc.metadata,
-                        }
-                    )
+            para = svc.source(doc_id)
+            if para is not None:
+                with st.expander(para.label):
+                    render_source(as_source(para))
 
 with tab_atlas:
     st.caption(
@@ -88,8 +70,8 @@ with tab_atlas:
         "förslag; varje post vilar på de lagrum som visas här (corpus/ansvar/*.yaml)."
     )
     try:
-        atlas = load_atlas(svc.settings.corpus_dir)
-    except AtlasError as exc:
+        atlas = svc.atlas()
+    except AppError as exc:
         show_error(exc)
         st.stop()
     holders = st.multiselect(
@@ -111,9 +93,9 @@ with tab_atlas:
                 st.caption(f"Motord: {', '.join(entry.counter_cues)}")
             st.caption(f"Källa: {entry.source_note} · post {entry.doc_id} i {entry.file}")
             for pid in entry.legal_basis:
-                doc = searcher.get(pid)
-                if doc is None:
+                basis = svc.source(pid)
+                if basis is None:
                     st.warning(f"{pid} finns inte i indexet.")
                 else:
-                    st.markdown(f"**{doc.label}**")
-                    render_source(as_source(doc))
+                    st.markdown(f"**{basis.label}**")
+                    render_source(as_source(basis))

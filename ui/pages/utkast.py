@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agent.drafting.models import COMPETENCE_SV
 from agent.export import to_docx, to_markdown
-from agent.service import AppError
+from agent.service import COMPETENCE_SV, AppError
 from ui.common import draft_label, owner, render_draft, run_streaming, service, show_error
 
 svc = service()
 me = owner()
 
 # ----------------------------------------------------------------------------- choose or start a case
-cases = svc.storage.cases(me)
+cases = svc.cases(me)
 with st.sidebar:
     st.subheader("Mina ärenden")
     if st.button("Nytt ärende", width="stretch"):
@@ -22,7 +21,7 @@ with st.sidebar:
     for case in cases:
         if st.button(case.title[:60], key=f"case-{case.id}", width="stretch"):
             st.session_state["case_id"] = case.id
-case_id = st.session_state.get("case_id") or st.query_params.get("arende")
+case_id: str | None = st.session_state.get("case_id") or st.query_params.get("arende")
 if case_id and case_id not in {c.id for c in cases}:
     case_id = None
 if case_id:
@@ -72,22 +71,22 @@ if not case_id:
     st.stop()
 
 # ----------------------------------------------------------------------------- the case
-case = svc.storage.case(me, case_id)
-intake = case.intake
+case = svc.case(me, case_id)
+understood = svc.intake(me, case_id)
 st.title(case.title)
-drafts = svc.storage.drafts(me, case_id)
-for warning in intake.get("warnings", []):
+drafts = svc.drafts(me, case_id)
+for warning in understood.warnings:
     st.warning(warning)
 
 with (
     st.expander("Det här förstod Remissagenten – rätta vid behov", expanded=not drafts),
     st.form("intake"),
 ):
-    title = st.text_input("Titel", intake.get("title", ""))
-    proposers = st.text_input("Förslagsställare (kommaseparerade)", ", ".join(intake.get("proposers", [])))
-    dnr = st.text_input("Dnr", intake.get("dnr", ""))
+    title = st.text_input("Titel", understood.title)
+    proposers = st.text_input("Förslagsställare (kommaseparerade)", ", ".join(understood.proposers))
+    dnr = st.text_input("Dnr", understood.dnr)
     proposals = st.text_area(
-        "Förslagen (ett per rad)", "\n".join(p["text"] for p in intake.get("proposals", [])), height=160
+        "Förslagen (ett per rad)", "\n".join(p.text for p in understood.proposals), height=160
     )
     if st.form_submit_button("Spara rättelser"):
         svc.correct_intake(
@@ -101,10 +100,12 @@ with (
         st.success("Rättelserna är sparade; skriv ett nytt utkast för att använda dem.")
         st.rerun()
 
+assert case_id is not None  # (st.stop() above ends the script when there is no case)
+this_case: str = case_id  # (a str for the callbacks below)
 label = "Skriv utkast" if not drafts else "Skriv ett nytt utkast från början"
 if st.button(label, type="primary" if not drafts else "secondary"):
     try:
-        run_streaming(lambda on_event: svc.draft(me, case_id, on_event))
+        run_streaming(lambda on_event: svc.draft(me, this_case, on_event))
     except Exception as exc:
         show_error(exc)
     else:
@@ -125,25 +126,25 @@ c2.metric("Kommunal kompetens", COMPETENCE_SV[draft["competence"]])
 v = draft["verification"]
 c3.metric("Kontroll", "godkänd" if not v["unresolved"] and not v["misquoted"] else "ej godkänd")
 for warning in draft.get("warnings", []):
-    if warning not in intake.get("warnings", []):
+    if warning not in understood.warnings:
         st.warning(warning)
 
-render_draft(draft, key=f"d{row.id}")
+render_draft(draft)
 score = st.feedback("thumbs", key=f"fb-{row.id}")
 if score is not None:
-    svc.storage.set_feedback(me, row.id, int(score))
+    svc.set_feedback(me, row.id, int(score))
 st.caption(f"Modell: {draft['model']} · promptversion {draft['prompt_version']} · version {row.version}")
 
 e1, e2, e3 = st.columns(3)
 e1.download_button(
     "Exportera .docx",
-    to_docx(draft, title=case.title, dnr=intake.get("dnr", "")),
+    to_docx(draft, title=case.title, dnr=understood.dnr),
     file_name=f"synpunkter-{case_id}-v{row.version}.docx",
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 )
 e2.download_button(
     "Exportera Markdown",
-    to_markdown(draft, title=case.title, dnr=intake.get("dnr", "")),
+    to_markdown(draft, title=case.title, dnr=understood.dnr),
     file_name=f"synpunkter-{case_id}-v{row.version}.md",
     mime="text/markdown",
 )
@@ -170,17 +171,18 @@ st.subheader("Revidera i dialog")
 st.caption(
     'T.ex. "kortare", "lägg till att …", "byt ståndpunkt till besvarad", "varför citerar du 2 kap. 2 §?"'
 )
-for message in svc.storage.messages(me, case_id):
+for message in svc.messages(me, case_id):
     with st.chat_message("user" if message.role == "user" else "assistant"):
         st.markdown(message.text)
         if message.version:
             st.caption(f"→ version {message.version}")
 if prompt := st.chat_input("Skriv ett önskemål om utkastet"):
+    request: str = prompt
     with st.chat_message("user"):
-        st.markdown(prompt)
+        st.markdown(request)
     try:
         with st.chat_message("assistant"):
-            run_streaming(lambda on_event: svc.revise(me, case_id, prompt, on_event), "Reviderar …")
+            run_streaming(lambda on_event: svc.revise(me, this_case, request, on_event), "Reviderar …")
     except Exception as exc:
         show_error(exc)
     else:

@@ -3,62 +3,46 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1 as components
 
-from agent.config import PROJECT_ROOT
-from agent.evals.report import compare_runs
 from ui.common import service
 
 svc = service()
 st.title("Utvärdering")
 
-
-def run_dirs() -> list[Path]:
-    roots = [PROJECT_ROOT / "evals" / "results", svc.settings.data_dir / "evals"]
-    found = [p.parent for root in roots if root.is_dir() for p in root.glob("*/report.json")]
-    return sorted(found, key=lambda p: p.name, reverse=True)
-
-
-runs = run_dirs()
+runs = svc.eval_runs()
 if not runs:
     st.info("Inga utvärderingskörningar hittades. Kör `remiss eval run` (se README).")
     st.stop()
 
-
-def case_ids(run: Path) -> set[str]:
-    report = json.loads((run / "report.json").read_text(encoding="utf-8"))
-    return {c["id"] for c in report.get("cases", [])}
-
-
-cases_of = {run: case_ids(run) for run in runs}
 # newest first, but a run that can be compared with another (shared cases) before one that cannot
-comparable = {r: any(cases_of[r] & cases_of[o] for o in runs if o != r) for r in runs}
-runs = sorted(runs, key=lambda r: not comparable[r])
-names = {str(p): f"{p.name} ({p.parent.parent.name}/{p.parent.name})" for p in runs}
-chosen = Path(st.selectbox("Körning", list(names), format_func=names.get))
+comparable = {r.path: any(r.case_ids & o.case_ids for o in runs if o is not r) for r in runs}
+runs = sorted(runs, key=lambda r: not comparable[r.path])
+by_label = {r.label: r for r in runs}
+chosen = by_label[st.selectbox("Körning", list(by_label))]
 tab_report, tab_compare = st.tabs(["Rapport", "Jämför två körningar"])
 with tab_report:
-    html_file = chosen / "report.html"
-    if html_file.is_file():
-        components.html(html_file.read_text(encoding="utf-8"), height=900, scrolling=True)
-        st.download_button("Ladda ned report.html", html_file.read_bytes(), file_name=f"{chosen.name}.html")
+    if chosen.report_html is not None:
+        components.html(chosen.report_html.read_text(encoding="utf-8"), height=900, scrolling=True)
+        st.download_button(
+            "Ladda ned report.html", chosen.report_html.read_bytes(), file_name=f"{chosen.name}.html"
+        )
     else:
-        st.json(json.loads((chosen / "report.json").read_text(encoding="utf-8")))
+        st.json(json.loads((chosen.path / "report.json").read_text(encoding="utf-8")))
 
 
 with tab_compare:
     # runs over the same cases first (a comparison needs shared cases), newest first within each group
-    mine = cases_of[chosen]
-    others = sorted((n for n in names if n != str(chosen)), key=lambda n: not (cases_of[Path(n)] & mine))
-    other = st.selectbox("Jämför med (B)", others, format_func=names.get)
-    if other and not cases_of[Path(other)] & mine:
+    others = sorted((r for r in runs if r is not chosen), key=lambda r: not (r.case_ids & chosen.case_ids))
+    label = st.selectbox("Jämför med (B)", [r.label for r in others])
+    other = by_label.get(label) if label else None
+    if other and not other.case_ids & chosen.case_ids:
         st.info("De två körningarna har inga fall gemensamt; välj en körning över samma fall.")
     elif other:
-        result = compare_runs(chosen, Path(other))
-        st.caption(f"A = {chosen.name}, B = {Path(other).name}; {result['shared_cases']} gemensamma fall.")
+        result = svc.compare_runs(chosen, other)
+        st.caption(f"A = {chosen.name}, B = {other.name}; {result['shared_cases']} gemensamma fall.")
         rows = []
         for key, m in result["metrics"].items():
             diff = m.get("diff") or {}

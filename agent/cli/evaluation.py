@@ -1,40 +1,39 @@
 """`remiss eval`: run the eval suite on real cases and compare runs (Swedish for the user).
 
-Registered in `agent/cli.py` as `app.add_typer(eval_app, name="eval")`; also runnable on its own:
-`python -m agent.evals.cli run --out DIR`.
+Registered in `agent/cli/__init__.py` as `app.add_typer(eval_app, name="eval")`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
-from agent.config import PROJECT_ROOT, Settings, get_settings
-from agent.drafting.compose import prompt_budget
+from agent.cli.output import bar_progress, console, fail, open_searcher, out, settings_for
+from agent.config import PROJECT_ROOT, Settings
+from agent.drafting.factory import PipelineFactory
 from agent.drafting.prompts import PromptError, load_prompts
 from agent.evals.cases import DEFAULT_CASES, CaseError, EvalCase, cases_digest, load_cases
 from agent.evals.keypoints import JudgeError, LLMJudge, Matcher, default_matcher
 from agent.evals.metrics import METRICS, fmt, fmt_ci
-from agent.evals.report import SYSTEMS, compare_runs, write_reports
-from agent.evals.runner import EvalRunner, Outcome, RunDirError, base_manifest, read_case_results
+from agent.evals.report import SYSTEMS, write_reports
+from agent.evals.run_dir import RunDirError, base_manifest, read_case_results
+from agent.evals.runner import EvalRunner, Outcome
+from agent.evals.runs import compare_runs
 from agent.index.search import Searcher
-from agent.index.store import IndexError_
 from agent.llm import LLMError, open_backend
-from agent.llm.backends import choose_kind
+from agent.llm.backends import ChatModel, choose_kind
 
 eval_app = typer.Typer(
     help="Utvärdera utkasten mot verkliga remissvar: kör fallen, skriv rapporter och jämför körningar.",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
-console = Console(stderr=True)
-out = Console(soft_wrap=True)
 SUMMARY_METRICS = (
     "standpoint_acc",
     "competence_acc",
@@ -44,20 +43,8 @@ SUMMARY_METRICS = (
 )
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]Fel:[/] {message}")
-    return typer.Exit(code)
-
-
 def _default_out(kind: str, prompt_version: str) -> Path:
     return PROJECT_ROOT / "evals" / "results" / f"{dt.date.today().isoformat()}-{kind}-{prompt_version}"
-
-
-def _open_searcher(settings: Settings) -> Searcher:
-    try:
-        return Searcher.open(settings)
-    except IndexError_ as exc:
-        raise fail(str(exc)) from exc
 
 
 def _summary_table(report: dict[str, Any]) -> Table:
@@ -73,14 +60,14 @@ def _summary_table(report: dict[str, Any]) -> Table:
 
 def _done_line(outcome: Outcome, out_dir: Path) -> str:
     if outcome.status != "ok":
-        return f"[red]✗ {outcome.case_id}[/]: {outcome.error}"
+        return f"[red]✗ {escape(outcome.case_id)}[/]: {escape(outcome.error)}"
     result = read_case_results(out_dir).get(outcome.case_id) or {}
     agent = (result.get("systems") or {}).get("agent") or {}
     m = agent.get("metrics", {})
     sp = (agent.get("details") or {}).get("standpoint")
     mark = "[green]godtagen[/]" if m.get("standpoint_acc") else "[red]ej godtagen[/]"
     return (
-        f"[green]✓[/] {outcome.case_id}: {sp} ({mark}), nyckelpunkter "
+        f"[green]✓[/] {escape(outcome.case_id)}: {sp} ({mark}), nyckelpunkter "
         f"{fmt(m.get('keypoint_recall'), 'keypoint_recall')}, {outcome.seconds:.0f} s"
     )
 
@@ -121,36 +108,26 @@ def run(
     samma kommando körs igen (klara fall räknas inte om). I mappen skrivs report.json, report.md,
     report.html och varje utkast med sina källor (cases/<fall>.json).
     """
-    if backend not in (None, "local", "openai"):
-        raise fail("--backend ska vara local eller openai.", 2)
     if judge not in ("embedding", "llm"):
         raise fail("--judge ska vara embedding eller llm.", 2)
-    settings = get_settings()
-    if backend is not None:
-        settings = settings.model_copy(update={"llm_backend": backend})
+    settings = settings_for(backend)
     try:
         all_cases = load_cases(cases)
         digest = cases_digest(cases)
         prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
         kind = choose_kind(settings)
-    except (CaseError, PromptError) as exc:
-        raise fail(str(exc), 2) from exc
-    except LLMError as exc:
+    except (CaseError, PromptError, LLMError) as exc:
         raise fail(str(exc), 2) from exc
     selected: list[EvalCase] = all_cases[:limit] if limit else all_cases
     target = out_dir or _default_out(kind, prompts.version)
-    done = {cid for cid, r in read_case_results(target).items() if r.get("status") == "ok"}
-    todo = [c for c in selected if c.id not in done]
-    console.print(
-        f"{len(selected)} fall ({len(selected) - len(todo)} redan klara) från {cases} → {target}",
-        highlight=False,
-    )
-    if todo:
-        main_searcher = _open_searcher(settings)
+    if _announce(selected, cases, target):
+        main_searcher = open_searcher(settings)
         _run_cases(settings, all_cases, selected, digest, cases, target, prompts, main_searcher, jobs, judge)
     report = write_reports(target)
     out.print(_summary_table(report))
-    console.print(f"Rapporter: {target / 'report.html'}, report.md, report.json", highlight=False)
+    console.print(
+        f"Rapporter: {target / 'report.html'}, report.md, report.json", highlight=False, markup=False
+    )
     if report["n_errors"]:
         raise typer.Exit(1)
 
@@ -170,19 +147,7 @@ def _run_cases(
     console.print("[dim]» Startar språkmodellen …[/]")
     try:
         with open_backend(settings) as chat:
-            if judge == "llm":
-                llm_judge = LLMJudge(chat)
-
-                def make_matcher(searcher: Searcher) -> Matcher | None:
-                    return llm_judge
-
-                matcher_name = llm_judge.name
-            else:
-
-                def make_matcher(searcher: Searcher) -> Matcher | None:
-                    return default_matcher(searcher.embedder)
-
-                matcher_name = default_matcher(main_searcher.embedder).name
+            make_matcher, matcher_name = _matchers(judge, chat, main_searcher)
             manifest = base_manifest(
                 cases_path=cases_path.resolve(),
                 cases_sha256=digest,
@@ -194,37 +159,16 @@ def _run_cases(
                 matcher_name=matcher_name,
             )
             main_searcher.close()
-            context = settings.llm_context if chat.kind == "local" else None
             runner = EvalRunner(
                 selected,
                 target,
-                chat=chat,
-                prompts=prompts,
-                open_searcher=lambda: _open_searcher(settings),
+                factory=PipelineFactory.from_settings(settings, chat, prompts),
+                open_searcher=lambda: open_searcher(settings),
                 make_matcher=make_matcher,
-                prompt_chars=prompt_budget(context),
                 all_cases=all_cases,
             )
             runner.prepare(manifest)
-            pending = runner.pending()
-            progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-            )
-            with progress:
-                task = progress.add_task("Utvärderar", total=len(pending))
-
-                def on_start(case: EvalCase) -> None:
-                    progress.update(task, description=f"Utvärderar {case.id[:48]}")
-
-                def on_done(outcome: Outcome) -> None:
-                    progress.console.print(_done_line(outcome, target), highlight=False)
-                    progress.advance(task)
-
-                runner.run(jobs=jobs, on_start=on_start, on_done=on_done)
+            _run_with_progress(runner, target, jobs)
     except (JudgeError, RunDirError) as exc:
         raise fail(str(exc), 2) from exc
     except LLMError as exc:
@@ -236,6 +180,43 @@ def _run_cases(
             "körningen slutade."
         )
         raise typer.Exit(130) from None
+
+
+def _announce(selected: list[EvalCase], cases: Path, target: Path) -> int:
+    """Say how many cases are done already; the number still to run."""
+    done = {cid for cid, r in read_case_results(target).items() if r.get("status") == "ok"}
+    todo = [c for c in selected if c.id not in done]
+    console.print(
+        f"{len(selected)} fall ({len(selected) - len(todo)} redan klara) från {cases} → {target}",
+        highlight=False,
+        markup=False,
+    )
+    return len(todo)
+
+
+def _matchers(
+    judge: str, chat: ChatModel, main_searcher: Searcher
+) -> tuple[Callable[[Searcher], Matcher | None], str]:
+    """The key-point matcher per worker (the LLM judge is shared; embeddings use each searcher's model)."""
+    if judge == "llm":
+        llm_judge = LLMJudge(chat)
+        return (lambda searcher: llm_judge), llm_judge.name
+    return (lambda searcher: default_matcher(searcher.embedder)), default_matcher(main_searcher.embedder).name
+
+
+def _run_with_progress(runner: EvalRunner, target: Path, jobs: int) -> None:
+    progress = bar_progress()
+    with progress:
+        task = progress.add_task("Utvärderar", total=len(runner.pending()))
+
+        def on_start(case: EvalCase) -> None:
+            progress.update(task, description=f"Utvärderar {escape(case.id[:48])}")
+
+        def on_done(outcome: Outcome) -> None:
+            progress.console.print(_done_line(outcome, target), highlight=False)
+            progress.advance(task)
+
+        runner.run(jobs=jobs, on_start=on_start, on_done=on_done)
 
 
 @eval_app.command("compare")
@@ -255,7 +236,10 @@ def compare(
         return
     for name, path in (("A", run_a), ("B", run_b)):
         s = result["settings"][name.lower()]
-        out.print(f"[bold]{name}[/] {path}: {s.get('model')} ({s.get('backend')}), {s.get('prompt_version')}")
+        out.print(
+            f"[bold]{name}[/] {escape(str(path))}: {s.get('model')} ({s.get('backend')}), "
+            f"{s.get('prompt_version')}"
+        )
     out.print(f"{result['shared_cases']} gemensamma fall.")
     if result["only_a"] or result["only_b"]:
         out.print(f"Bara i A: {len(result['only_a'])}, bara i B: {len(result['only_b'])} (räknas inte).")
@@ -295,7 +279,9 @@ def report(run_dir: Annotated[Path, typer.Argument(help="Körningens mapp")]) ->
         raise fail(f"{run_dir} är ingen utvärderingskörning (mappen cases/ saknas).", 2)
     data = write_reports(run_dir)
     out.print(_summary_table(data))
-    console.print(f"Rapporter: {run_dir / 'report.html'}, report.md, report.json", highlight=False)
+    console.print(
+        f"Rapporter: {run_dir / 'report.html'}, report.md, report.json", highlight=False, markup=False
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

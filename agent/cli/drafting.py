@@ -1,0 +1,172 @@
+"""`remiss draft`: a draft of förvaltningens synpunkter on a remiss, optionally revised in a chat."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from agent.cli.output import console, fail, open_searcher, out, settings_for
+from agent.config import Settings
+from agent.drafting.chat import Conversation
+from agent.drafting.factory import PipelineFactory
+from agent.drafting.intake import Intake, bound_text, intake_to_json, parse_intake, read_remiss
+from agent.drafting.models import COMPETENCE_SV, Draft
+from agent.drafting.pipeline import DraftInputError, Event
+from agent.drafting.prompts import PromptError, load_prompts
+from agent.llm import LLMError, open_backend
+from agent.sources.errors import SourceError
+
+
+def _read_remiss(file: str, settings: Settings) -> Intake:
+    """The remiss from a file or stdin ("-"), bounded to `max_remiss_chars`; Swedish errors."""
+    try:
+        if file == "-":
+            text, cut = bound_text(sys.stdin.read(), settings.max_remiss_chars)
+        else:
+            path = Path(file)
+            if not path.is_file():
+                raise fail(f"Filen {file} finns inte.", 2)
+            text, cut = read_remiss(
+                path,
+                max_chars=settings.max_remiss_chars,
+                max_pdf_bytes=settings.max_pdf_bytes,
+                max_pdf_pages=settings.max_pdf_pages,
+            )
+        intake = parse_intake(text)
+    except SourceError as exc:
+        raise fail(str(exc), 2) from exc
+    return replace(intake, warnings=[*cut, *intake.warnings])
+
+
+def _print_draft(draft: Draft) -> None:
+    out.print(draft.text, highlight=False, markup=False)
+    if draft.citations:
+        out.print("[bold]Hänvisningar[/]")
+        seen = set()
+        for c in draft.citations:
+            if c.source_id and c.source_id not in seen:
+                seen.add(c.source_id)
+                out.print(f"  • {escape(c.label)}  [dim]({escape(c.source_id)})[/]", highlight=False)
+    v = draft.verification
+    if v.ok:
+        out.print("[green]Kontroll:[/] alla hänvisningar och citat stämmer mot källorna.")
+    else:
+        out.print(
+            f"[red]Kontroll:[/] {len(v.unresolved)} okända hänvisningar, {len(v.misquoted)} felaktiga citat."
+        )
+    for sentence in v.unsupported_sentences:
+        out.print(f"[yellow]Påstående utan hänvisning:[/] {escape(sentence)}", highlight=False)
+
+
+def draft(
+    file: Annotated[str, typer.Argument(help="Remissen: PDF, .txt eller .md, eller - för standard in")],
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="local = den inbyggda modellen, openai = OpenAI/OpenAI-kompatibel server (OPENAI_*)"
+        ),
+    ] = None,
+    exclude_source: Annotated[
+        list[str] | None,
+        typer.Option(help="Håll ett korpusdokument utanför sökningen, t.ex. remissvar/<fil>.txt"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv utkastet som JSON")] = False,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Visa stegen och texten medan de tas fram")
+    ] = False,
+    chat: Annotated[
+        bool, typer.Option("--chat", help="Revidera utkastet i dialog efteråt (en rad per önskemål)")
+    ] = False,
+) -> None:
+    """Skriv ett utkast till förvaltningens synpunkter på en remiss, med kontrollerade hänvisningar.
+
+    Exempel: remiss draft motion.pdf  ·  remiss draft - --json < motion.txt  ·
+    remiss draft motion.txt --chat  (skriv t.ex. "kortare" eller "byt ståndpunkt till besvarad")
+    """
+    settings = settings_for(backend)
+    intake = _read_remiss(file, settings)
+    searcher = open_searcher()
+    try:
+        prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
+    except PromptError as exc:
+        raise fail(str(exc)) from exc
+    show_steps = (stream or console.is_terminal) and not as_json
+    if show_steps:  # what was understood, at once (before the model server starts)
+        listing = "\n".join(f"- {p.text}" for p in intake.proposals[:4])
+        console.print(f"[bold]{escape(intake.title or 'Remiss utan titel')}[/]", highlight=False)
+        console.print(listing, highlight=False, markup=False)
+        console.print("[dim]» Startar språkmodellen …[/]")
+    try:
+        with open_backend(settings) as model:
+            factory = PipelineFactory.from_settings(settings, model, prompts)
+            on_event = _event_printer(stream and not as_json) if show_steps else None
+            conversation = Conversation(factory.build(searcher, on_event=on_event))
+            result = conversation.start(intake, exclude_sources=tuple(exclude_source or []))
+            assert conversation.state is not None
+            _print_result(result, intake, conversation.state.warnings, as_json=as_json, stream=stream)
+            if chat:
+                _chat_loop(conversation, as_json)
+    except DraftInputError as exc:
+        raise fail(str(exc), 2) from exc
+    except LLMError as exc:
+        raise fail(str(exc)) from exc
+    except KeyboardInterrupt:
+        console.print("Avbrutet.")
+        raise typer.Exit(130) from None
+    final = conversation.draft
+    if final is not None and not final.verification.ok:
+        raise typer.Exit(3)
+
+
+def _event_printer(stream_text: bool) -> Callable[[Event], None]:
+    """Steps on stderr; with `stream_text` the draft's text on stdout as it is written."""
+
+    def on_event(event: Event) -> None:
+        if event.kind == "step":
+            console.print(f"[dim]» {escape(event.text)} …[/]")
+        elif event.kind == "token" and stream_text:
+            out.print(event.text, end="", highlight=False, markup=False)
+
+    return on_event
+
+
+def _print_result(result: Draft, intake: Intake, warnings: list[str], *, as_json: bool, stream: bool) -> None:
+    if as_json:
+        out.print_json(
+            data={**result.to_json(), "warnings": list(warnings), "intake": intake_to_json(intake)}
+        )
+        return
+    if stream:
+        out.print()
+    for w in warnings:
+        console.print(f"[yellow]Obs:[/] {escape(w)}", highlight=False)
+    if stream:  # the text was shown while it was written
+        _print_draft(replace(result, text=""))
+        return
+    out.print(
+        f"[bold]Ståndpunkt:[/] {result.analysis.standpoint}  "
+        f"[bold]Kompetens:[/] {COMPETENCE_SV[result.analysis.competence]}"
+    )
+    _print_draft(result)
+
+
+def _chat_loop(conversation: Conversation, as_json: bool) -> None:
+    console.print('[dim]Skriv ett önskemål (t.ex. "kortare"), eller en tom rad för att avsluta.[/]')
+    for line in sys.stdin:
+        message = line.strip()
+        if not message:
+            break
+        reply = conversation.send(message)
+        if as_json:
+            data = reply.draft.to_json() if reply.draft else None
+            out.print_json(data={"reply": reply.text, "intent": reply.intent, "draft": data})
+            continue
+        out.print(f"[bold]Remissagenten:[/] {escape(reply.text)}", highlight=False)
+        if reply.draft is not None:
+            _print_draft(reply.draft)

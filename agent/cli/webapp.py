@@ -1,0 +1,40 @@
+"""`remiss app`: start the Streamlit web app with offline-safe flags."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.cli.output import console
+from agent.config import PROJECT_ROOT
+
+
+def streamlit_command(port: int, host: str, script: Path | None = None) -> list[str]:
+    """`streamlit run ui/app.py` (or `script`) with offline-safe flags (no usage statistics, no browser)."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(script or PROJECT_ROOT / "ui" / "app.py"),
+        "--server.port", str(port), "--server.address", host, "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+        "--client.toolbarMode", "minimal",
+    ]  # fmt: skip
+
+
+def run_app(
+    port: Annotated[int, typer.Option(help="Port")] = 8501,
+    host: Annotated[
+        str, typer.Option(help="Adress att lyssna på; 0.0.0.0 gör appen nåbar från andra datorer")
+    ] = "127.0.0.1",
+) -> None:
+    """Starta webbappen (Streamlit) på http://127.0.0.1:8501 – utkast, jämförelser, utvärdering och källor."""
+    if host not in ("127.0.0.1", "localhost") and not os.environ.get("REMISS_APP_PASSWORD"):
+        console.print(
+            "[yellow]Obs:[/] appen blir nåbar från andra datorer utan inloggning. Sätt REMISS_APP_PASSWORD "
+            "eller konfigurera OIDC (se README)."
+        )
+    console.print(f"Startar Remissagenten på http://{host}:{port} (avsluta med Ctrl+C) …")
+    command = streamlit_command(port, host)
+    os.execv(command[0], command)
