@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from agent.drafting.intake.models import DocType, Language, normalize_ws
-from agent.sources.remissvar import clean_title, find_dnr, heading_key
+from agent.sources.remissvar import clean_title
+from agent.text.grammar import find_dnr, heading_key
 
 HEAD_CHARS = 4000  # doc type, title, sender/addressee are looked for in the beginning of the text
 LANG_SAMPLE_CHARS = 20_000

@@ -30,7 +30,8 @@ from agent.drafting.intake.proposers import PROPOSER_SCAN_CHARS, find_proposers
 from agent.drafting.intake.reading import read_remiss
 from agent.drafting.intake.sections import Segment, segments
 from agent.sources.errors import EmptyDocumentError
-from agent.sources.remissvar import KALLA_PREFIX, find_dnr, parse_kalla
+from agent.sources.remissvar import KALLA_PREFIX, parse_kalla
+from agent.text.grammar import find_dnr
 
 FIRST_SENTENCE_MAX_CHARS = 3000  # the "first sentence" fallback only makes sense for a short excerpt
 

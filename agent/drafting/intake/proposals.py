@@ -22,7 +22,8 @@ import re
 
 from agent.drafting.intake.models import MAX_PROPOSALS, normalize_ws
 from agent.drafting.intake.sections import Segment
-from agent.sources.remissvar import find_dnr, heading_key, is_debris
+from agent.sources.remissvar import is_debris
+from agent.text.grammar import find_dnr, heading_key
 
 MAX_ATT_SATS_CHARS = 1200  # an "att-sats" longer than this is flattened prose: cut at the sentence end
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from agent.drafting.intake.sections import Segment
-from agent.sources.remissvar import heading_key
+from agent.text.grammar import heading_key
 
 _PARTIES = r"S|M|L|C|V|KD|MP|SD|FP|FI|s|m|l|c|v|kd|mp|sd|fp|fi|Kd|Mp|Sd|Fp"
 _PARTY_PAREN = rf"\(\s*(?:båda|alla|samtliga)?\s*(?P<p>{_PARTIES})\s*\)"

@@ -7,7 +7,8 @@ from pathlib import Path
 from agent.drafting.intake.models import W_TOO_LONG
 from agent.sources.errors import EmptyDocumentError, UnsupportedFormatError
 from agent.sources.pdf import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, extract_pdf_text
-from agent.sources.remissvar import SUPPORTED_SUFFIXES, decode_text, read_text_file
+from agent.sources.remissvar import SUPPORTED_SUFFIXES, read_text_file
+from agent.text.normalise import decode_text
 
 
 def bound_text(text: str, max_chars: int | None) -> tuple[str, list[str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.sources.remissvar import find_headings
+from agent.text.grammar import find_headings
 
 # Sections written by the answering side (never the remiss's own proposals or proposers).
 _ANSWER_KEYS = {

@@ -17,7 +17,7 @@ from agent.drafting.verify.laws import CHAPTER_BEFORE_RE, find_law_mentions, id_
 from agent.drafting.verify.lookup import SourceLookup, Spans, dnr_key, merge
 from agent.sources.models import Document
 from agent.sources.references import find_references
-from agent.sources.remissvar import find_dnrs
+from agent.text.grammar import find_dnrs
 
 Mention = tuple[int, int, str]  # (start, end, law_id) of a place where a law is named
 

@@ -7,7 +7,7 @@ recognisable headings becomes a single section `text`. Sections longer than `MAX
 split at blank lines, else sentence ends, else line breaks into parts `key`, `key-2`, `key-3` ...
 See also corpus/README.md, "## Remissvar".
 
-Modules: `grammar` (KÄLLA line, debris, signatures; Dnr, dates and headings come from
+Modules: `grammar` (KÄLLA line, debris, signatures; Dnr, dates and headings are in
 `agent.text.grammar`), `metadata` (KÄLLA line, title, body, kind), `sections`, `parser`, `files`.
 """
 
@@ -19,42 +19,19 @@ from agent.sources.remissvar.files import (
     load_remissvar_file,
     read_text_file,
 )
-from agent.sources.remissvar.grammar import (
-    KALLA_PREFIX,
-    LONG_LINE_CHARS,
-    MAX_HEADING_CHARS,
-    MONTHS,
-    find_date,
-    find_dnr,
-    find_dnrs,
-    find_headings,
-    find_year,
-    heading_key,
-    is_debris,
-)
+from agent.sources.remissvar.grammar import KALLA_PREFIX, is_debris
 from agent.sources.remissvar.metadata import clean_title, parse_kalla
 from agent.sources.remissvar.parser import RemissAnswer, parse_remissvar, to_documents
 from agent.sources.remissvar.sections import MAX_CHUNK_CHARS, Section, split_chunks
-from agent.text.normalise import decode_text
 
 __all__ = [
     "KALLA_PREFIX",
-    "LONG_LINE_CHARS",
     "MAX_CHUNK_CHARS",
-    "MAX_HEADING_CHARS",
-    "MONTHS",
     "SUPPORTED_SUFFIXES",
     "TEXT_SUFFIXES",
     "RemissAnswer",
     "Section",
     "clean_title",
-    "decode_text",
-    "find_date",
-    "find_dnr",
-    "find_dnrs",
-    "find_headings",
-    "find_year",
-    "heading_key",
     "is_debris",
     "load_default_remissvar",
     "load_folder",

@@ -1,42 +1,13 @@
 """The grammar of remissvar files: the `KÄLLA:` line, web debris, signatures and title/body patterns.
 
-Dnr, dates and headings are generic Swedish document grammar (`agent.text.grammar`) and are
-re-exported here for the callers that import them from `agent.sources.remissvar`.
+Dnr, dates and headings are generic Swedish document grammar: `agent.text.grammar`.
 """
 
 from __future__ import annotations
 
 import re
 
-from agent.text.grammar import (
-    ISO_DATE_RE,
-    LONG_LINE_CHARS,
-    MAX_HEADING_CHARS,
-    MONTH_PATTERN,
-    MONTHS,
-    find_date,
-    find_dnr,
-    find_dnrs,
-    find_headings,
-    find_year,
-    heading_key,
-)
-
-__all__ = [
-    "ISO_DATE_RE",
-    "KALLA_PREFIX",
-    "LONG_LINE_CHARS",
-    "MAX_HEADING_CHARS",
-    "MONTHS",
-    "MONTH_PATTERN",
-    "find_date",
-    "find_dnr",
-    "find_dnrs",
-    "find_headings",
-    "find_year",
-    "heading_key",
-    "is_debris",
-]
+from agent.text.grammar import MONTH_PATTERN
 
 KALLA_PREFIX = "KÄLLA:"
 

@@ -8,16 +8,13 @@ from dataclasses import dataclass
 from agent.sources.remissvar.grammar import (
     BODY_CUT_RE,
     BODY_STOP_RE,
-    ISO_DATE_RE,
     KALLA_PREFIX,
     META_WORDS_RE,
     NOTE_SPLIT_RE,
     ORG_RE,
     UNIT_LINE_RE,
-    find_date,
-    find_dnr,
-    find_year,
 )
+from agent.text.grammar import ISO_DATE_RE, find_date, find_dnr, find_year
 from agent.text.normalise import collapse_whitespace
 
 
@@ -140,36 +137,31 @@ def parse_kalla(line: str) -> _Kalla:
     return out
 
 
+# (pattern, kind), first match wins: on the KÄLLA description, then on the beginning of the text.
+_KIND_BY_DESCRIPTION = (
+    (r"nyhet|sekundärkälla|artikel|notis", "nyhet"),
+    (r"(?<!tjänste)utlåtande \d", "utlåtande"),
+    (r"\bpm \d{4}:\d", "promemoria"),
+    (r"sammandrag", "sammandrag"),
+    (r"protokoll|§\s*\d", "protokoll"),
+    (r"tjänsteutlåtande|tjänsteskrivelse|ärende till", "tjänsteutlåtande"),
+    (r"\bmöte\b", "mötessida"),
+)
+_KIND_BY_TEXT = (
+    (r"tjänsteutlåtande|tjänsteskrivelse", "tjänsteutlåtande"),
+    (r"protokoll", "protokoll"),
+    (r"(?<!tjänste)utlåtande \d", "utlåtande"),
+    (r"\byttrande\b", "yttrande"),
+)
+
+
 def doc_kind(description: str, text_head: str) -> str:
     """The kind of document, from the KÄLLA description or else the beginning of the text."""
-    d = description.lower()
-    if re.search(r"nyhet|sekundärkälla|artikel|notis", d):
-        return "nyhet"
-    if re.search(r"(?<!tjänste)utlåtande \d", d):
-        return "utlåtande"
-    if re.search(r"\bpm \d{4}:\d", d):
-        return "promemoria"
-    if "sammandrag" in d:
-        return "sammandrag"
-    if re.search(r"protokoll|§\s*\d", d):
-        return "protokoll"
-    if re.search(r"tjänsteutlåtande|tjänsteskrivelse|ärende till", d):
-        return "tjänsteutlåtande"
-    if re.search(r"\bmöte\b", d):
-        return "mötessida"
-    return _doc_kind_from_text(text_head)
-
-
-def _doc_kind_from_text(text_head: str) -> str:
-    h = text_head.lower()
-    if re.search(r"tjänsteutlåtande|tjänsteskrivelse", h):
-        return "tjänsteutlåtande"
-    if re.search(r"protokoll", h):
-        return "protokoll"
-    if re.search(r"(?<!tjänste)utlåtande \d", h):
-        return "utlåtande"
-    if re.search(r"\byttrande\b", h):
-        return "yttrande"
+    for rules, text in ((_KIND_BY_DESCRIPTION, description), (_KIND_BY_TEXT, text_head)):
+        lowered = text.lower()
+        for pattern, kind in rules:
+            if re.search(pattern, lowered):
+                return kind
     return "okänd"
 
 

@@ -15,13 +15,11 @@ from agent.sources.remissvar.grammar import (
     NEWS_TITLE_RE,
     ORG_WORD_RE,
     TRUNC_RE,
-    find_date,
-    find_dnr,
     is_debris,
 )
 from agent.sources.remissvar.metadata import _Kalla, body_from_text, clean_title, doc_kind, parse_kalla
 from agent.sources.remissvar.sections import Section, split_chunks, split_sections
-from agent.text.grammar import iter_lines
+from agent.text.grammar import find_date, find_dnr, iter_lines
 from agent.text.normalise import collapse_whitespace
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.sources.remissvar.grammar import SIGNATURE_ROLE_RE, find_headings, heading_key, is_debris
-from agent.text.grammar import iter_lines
+from agent.sources.remissvar.grammar import SIGNATURE_ROLE_RE, is_debris
+from agent.text.grammar import find_headings, heading_key, iter_lines
 
 MAX_CHUNK_CHARS = 1500
 
