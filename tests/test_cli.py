@@ -315,6 +315,24 @@ def test_show_unknown_reference_fails_in_swedish(shared_cli: Invoke, ref: str) -
     assert squash(f'Hittar inget lagrum eller dokument som motsvarar "{ref}"') in squash(result.stderr)
 
 
+@pytest.mark.parametrize("ref", ["[/]", "[bold]KL[/] 2:2", "[/red] ansvar"])
+def test_markup_in_user_text_is_printed_as_text(shared_cli: Invoke, ref: str) -> None:
+    """Rich markup in what the user typed is shown verbatim, never interpreted (it used to crash)."""
+    result = shared_cli("show", ref)
+    assert_clean(result, 1)
+    assert "MarkupError" not in result.stderr and "Traceback" not in result.stderr
+    assert squash(ref) in squash(result.stderr)
+
+
+def test_markup_in_a_file_path_is_printed_as_text(fresh_cli: Invoke, tmp_path: Path) -> None:
+    folder = tmp_path / "egna [/] svar"
+    write_pdf(folder / "trasig [/bold].pdf", make_truncated_pdf())
+    result = fresh_cli("index", "add", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert "MarkupError" not in result.stderr
+    assert squash("trasig [/bold].pdf") in squash(result.stderr)
+
+
 # -- add, remove ------------------------------------------------------------------------------------
 
 
