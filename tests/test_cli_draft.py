@@ -188,3 +188,26 @@ def test_show_an_atlas_entry_with_its_legal_basis(invoke) -> None:  # type: igno
     assert data["legal_basis_text"][0]["text"].startswith("Säkerhetspolisen bedriver")
     missing = cli("show", "ansvar/finns-inte")
     assert missing.exit_code != 0 and "har ingen post" in missing.output
+
+
+def test_standpoint_decided_beforehand(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The official's standpoint wins over the model's; against an outside verdict the draft warns."""
+    chat = FakeChat(standpoint="avstyrker")
+    motion = tmp_path / "motion.txt"
+    motion.write_text(
+        "Motion om fler parkbänkar\n\nJag föreslår att kommunfullmäktige beslutar att kommunen ställer ut "
+        "fler parkbänkar i stadens parker.\n",
+        encoding="utf-8",
+    )
+    run = invoke(chat)
+    data = json.loads(run("draft", str(motion), "--standpoint", "besvarad", "--json").stdout)
+    assert data["standpoint"] == "besvarad" and data["competence"] == "within"
+    assert not any("kompetensprövningen fann" in w for w in data["warnings"])
+    outside = run(
+        "draft", str(STOCKHOLM_FILE), "--exclude-source", STOCKHOLM, "--standpoint", "tillstyrker", "--json"
+    )
+    data = json.loads(outside.stdout)
+    assert (data["standpoint"], data["competence"]) == ("tillstyrker", "outside")
+    assert any("kompetensprövningen fann förslaget utanför" in w for w in data["warnings"])
+    bad = run("draft", str(motion), "--standpoint", "bifall")
+    assert bad.exit_code == 2 and squash("--standpoint ska vara") in squash(bad.stderr)

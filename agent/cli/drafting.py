@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from agent.cli.output import console, fail, open_searcher, out, settings_for
 from agent.config import Settings
+from agent.drafting.analysis import STANDPOINTS
 from agent.drafting.chat import Conversation
 from agent.drafting.factory import PipelineFactory
 from agent.drafting.intake import Intake, bound_text, intake_to_json, parse_intake, read_remiss
@@ -83,13 +84,23 @@ def draft(
     chat: Annotated[
         bool, typer.Option("--chat", help="Revidera utkastet i dialog efteråt (en rad per önskemål)")
     ] = False,
+    standpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="Förvaltningens ståndpunkt om den redan är bestämd: tillstyrker, besvarad eller avstyrker "
+            "(annars föreslår Remissagenten en)"
+        ),
+    ] = None,
 ) -> None:
     """Skriv ett utkast till förvaltningens synpunkter på en remiss, med kontrollerade hänvisningar.
 
     Exempel: remiss draft motion.pdf  ·  remiss draft - --json < motion.txt  ·
-    remiss draft motion.txt --chat  (skriv t.ex. "kortare" eller "byt ståndpunkt till besvarad")
+    remiss draft motion.txt --chat  (skriv t.ex. "kortare" eller "byt ståndpunkt till besvarad")  ·
+    remiss draft motion.pdf --standpoint besvarad
     """
     settings = settings_for(backend)
+    if standpoint not in (None, *STANDPOINTS):
+        raise fail("--standpoint ska vara tillstyrker, besvarad eller avstyrker.", 2)
     intake = _read_remiss(file, settings)
     searcher = open_searcher()
     try:
@@ -107,7 +118,11 @@ def draft(
             factory = PipelineFactory.from_settings(settings, model, prompts)
             on_event = _event_printer(stream and not as_json) if show_steps else None
             conversation = Conversation(factory.build(searcher, on_event=on_event))
-            result = conversation.start(intake, exclude_sources=tuple(exclude_source or []))
+            result = conversation.start(
+                intake,
+                exclude_sources=tuple(exclude_source or []),
+                standpoint=standpoint,  # validated above
+            )
             assert conversation.state is not None
             _print_result(result, intake, conversation.state.warnings, as_json=as_json, stream=stream)
             if chat:

@@ -127,8 +127,14 @@ class Conversation:
         self.turns.append(Turn("assistant", reply.text, version))
         return reply
 
-    def start(self, intake: Intake, *, exclude_sources: tuple[str, ...] = ()) -> Draft:
-        self.state = self.pipeline.run(DraftState(intake=intake, exclude_sources=tuple(exclude_sources)))
+    def start(
+        self, intake: Intake, *, exclude_sources: tuple[str, ...] = (), standpoint: Standpoint | None = None
+    ) -> Draft:
+        """The first draft; `standpoint` is the official's decision when it is made beforehand."""
+        state = DraftState(
+            intake=intake, exclude_sources=tuple(exclude_sources), standpoint_override=standpoint
+        )
+        self.state = self.pipeline.run(state)
         assert self.state.draft is not None
         self._record(None, Reply("", self.state.draft, "free"))
         return self.state.draft

@@ -57,6 +57,10 @@ W_NOT_SWEDISH_STOP = (
     "remisstext; klistra in den svenska versionen."
 )
 W_REMOVED = "Meningar som inte gick att kontrollera mot källorna togs bort: {items}"
+W_OVERRIDE_OUTSIDE = (
+    "Du valde ståndpunkten {s}, men kompetensprövningen fann förslaget utanför den kommunala "
+    "kompetensen. Kontrollera att texten håller ihop, eller ange skälet till att kommunen ändå får göra det."
+)
 
 
 class DraftInputError(Exception):
@@ -182,6 +186,10 @@ class Pipeline:
             self.prompts,
             standpoint_override=state.standpoint_override,
         )
+        if state.standpoint_override is not None and state.competence.competence == "outside":
+            chosen = state.standpoint_override
+            if chosen != "avstyrker" and W_OVERRIDE_OUTSIDE.format(s=chosen) not in state.warnings:
+                state.warnings.append(W_OVERRIDE_OUTSIDE.format(s=chosen))
         self.emit("info", "analysis", state.analysis.standpoint)
 
     def compose(self, state: DraftState) -> None:
