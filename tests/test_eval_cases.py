@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_ROOT, STOCKHOLM
 
-from agent.evals.cases import DEFAULT_CASES, CaseError, cases_digest, load_cases
+from agent.evals.cases import (
+    DEFAULT_CASES,
+    CaseError,
+    attach_notes,
+    cases_digest,
+    default_notes_file,
+    load_cases,
+    load_notes_file,
+)
 
 PUBLIC = DEFAULT_CASES
 STOCKHOLM_ID = "stockholm-socn-2025-kompetenscenter-transnationellt-fortryck"
@@ -131,3 +139,32 @@ def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "tom").mkdir()
     with pytest.raises(CaseError, match="inga fallfiler"):
         load_cases(tmp_path / "tom")
+
+
+def test_the_public_notes_are_facts_not_sentences_of_the_real_answer() -> None:
+    """evals/notes/public.yaml: notes for real cases, at most 5 bullets, never 6 words in a row from the
+    real answer (facts an official knows, not its sentences), and only for cases that exist."""
+    cases = load_cases(DEFAULT_CASES)
+    path = default_notes_file(DEFAULT_CASES)
+    notes = load_notes_file(path)
+    with_notes = attach_notes(cases, notes, path)
+    assert {c.id for c in with_notes if c.notes} <= {c.id for c in cases}
+    assert sum(bool(c.notes) for c in with_notes) >= 20
+    words = lambda t: re.findall(r"\w+", t.lower())  # noqa: E731
+    for case in with_notes:
+        assert len(case.notes) <= 5, case.id
+        ref = " ".join(words(case.reference_text()))
+        for note in case.notes:
+            w = words(note)
+            runs = [" ".join(w[i : i + 6]) for i in range(len(w) - 5)]
+            assert not any(f" {r} " in f" {ref} " for r in runs), (case.id, note)
+    assert all(not c.notes for c in load_cases(DEFAULT_CASES))  # the plain cases never carry them
+
+
+def test_notes_for_an_unknown_case_are_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "underlag.yaml", "notes:\n  finns-inte:\n  - en uppgift\n")
+    with pytest.raises(CaseError, match="okända fall: finns-inte"):
+        attach_notes(load_cases(DEFAULT_CASES), load_notes_file(path), path)
+    bad = write(tmp_path / "fel.yaml", "underlag: []\n")
+    with pytest.raises(CaseError, match="mappning `notes:`"):
+        load_notes_file(bad)

@@ -157,6 +157,32 @@ def test_a_case_run_leaves_its_own_source_out_and_scores_draft_and_baselines(
     assert result["systems"]["majority"]["metrics"].get("keypoint_recall") is None  # writes no text
 
 
+def test_notes_reach_the_draft_only_in_a_with_notes_run(
+    tmp_path: Path, drafting_searcher: Searcher, prompts: Any, own_case: EvalCase
+) -> None:
+    case = dataclasses.replace(own_case, notes=("Läxhjälp finns redan på två av fem bibliotek",))
+    texts = {}
+    for use_notes in (False, True):
+        out = tmp_path / f"run-{use_notes}"
+        runner = EvalRunner(
+            [case],
+            out,
+            factory=PipelineFactory(FakeChat(standpoint="besvarad"), prompts),
+            open_searcher=_SharedSearcher(drafting_searcher),
+            make_matcher=hashing_matcher,
+            use_notes=use_notes,
+        )
+        runner.prepare(
+            manifest_for(runner, drafting_searcher, [case], notes="x.yaml@1" if use_notes else None)
+        )
+        assert [o.status for o in runner.run()] == ["ok"]
+        draft = read_case_results(out)[case.id]["draft"]
+        texts[use_notes] = draft["text"]
+        assert draft["verification"]["unresolved"] == []
+    assert "Handläggarens underlag, punkt 1" not in texts[False]
+    assert "Läxhjälp finns redan på två av fem bibliotek (Handläggarens underlag, punkt 1)." in texts[True]
+
+
 def test_an_interrupted_run_resumes_without_recomputing_finished_cases(
     tmp_path: Path,
     drafting_searcher: Searcher,

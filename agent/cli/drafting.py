@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
+from agent.cli.options import BackendOption
 from agent.cli.output import console, fail, open_searcher, out, settings_for
 from agent.config import Settings
 from agent.drafting.analysis import STANDPOINTS
 from agent.drafting.chat import Conversation
 from agent.drafting.factory import PipelineFactory
 from agent.drafting.intake import Intake, bound_text, intake_to_json, parse_intake, read_remiss
-from agent.drafting.models import COMPETENCE_SV, Draft
+from agent.drafting.models import COMPETENCE_SV, Draft, Standpoint
+from agent.drafting.notes import parse_notes
 from agent.drafting.pipeline import DraftInputError, Event
 from agent.drafting.prompts import PromptError, load_prompts
 from agent.llm import LLMError, open_backend
 from agent.sources.errors import SourceError
+from agent.sources.models import Document
 
 
 def _read_remiss(file: str, settings: Settings) -> Intake:
@@ -65,43 +68,51 @@ def _print_draft(draft: Draft) -> None:
         out.print(f"[yellow]Påstående utan hänvisning:[/] {escape(sentence)}", highlight=False)
 
 
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Håll ett korpusdokument utanför sökningen, t.ex. remissvar/<fil>.txt"),
+]
+StreamOption = Annotated[bool, typer.Option("--stream", help="Visa stegen och texten medan de tas fram")]
+ChatOption = Annotated[
+    bool, typer.Option("--chat", help="Revidera utkastet i dialog efteråt (en rad per önskemål)")
+]
+StandpointOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Förvaltningens ståndpunkt om den redan är bestämd: tillstyrker, besvarad eller avstyrker "
+        "(annars föreslår Remissagenten en)"
+    ),
+]
+NotesOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Handläggarens underlag: en textfil med egna fakta (vad förvaltningen redan gör, kostnader, "
+        "beslut), en punkt per rad; de citeras i utkastet som Handläggarens underlag"
+    ),
+]
+
+
 def draft(
     file: Annotated[str, typer.Argument(help="Remissen: PDF, .txt eller .md, eller - för standard in")],
-    backend: Annotated[
-        str | None,
-        typer.Option(
-            help="local = den inbyggda modellen, openai = OpenAI/OpenAI-kompatibel server (OPENAI_*)"
-        ),
-    ] = None,
-    exclude_source: Annotated[
-        list[str] | None,
-        typer.Option(help="Håll ett korpusdokument utanför sökningen, t.ex. remissvar/<fil>.txt"),
-    ] = None,
+    backend: BackendOption = None,
+    exclude_source: ExcludeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv utkastet som JSON")] = False,
-    stream: Annotated[
-        bool, typer.Option("--stream", help="Visa stegen och texten medan de tas fram")
-    ] = False,
-    chat: Annotated[
-        bool, typer.Option("--chat", help="Revidera utkastet i dialog efteråt (en rad per önskemål)")
-    ] = False,
-    standpoint: Annotated[
-        str | None,
-        typer.Option(
-            help="Förvaltningens ståndpunkt om den redan är bestämd: tillstyrker, besvarad eller avstyrker "
-            "(annars föreslår Remissagenten en)"
-        ),
-    ] = None,
+    stream: StreamOption = False,
+    chat: ChatOption = False,
+    standpoint: StandpointOption = None,
+    notes: NotesOption = None,
 ) -> None:
     """Skriv ett utkast till förvaltningens synpunkter på en remiss, med kontrollerade hänvisningar.
 
     Exempel: remiss draft motion.pdf  ·  remiss draft - --json < motion.txt  ·
     remiss draft motion.txt --chat  (skriv t.ex. "kortare" eller "byt ståndpunkt till besvarad")  ·
-    remiss draft motion.pdf --standpoint besvarad
+    remiss draft motion.pdf --standpoint besvarad --notes underlag.txt
     """
     settings = settings_for(backend)
     if standpoint not in (None, *STANDPOINTS):
         raise fail("--standpoint ska vara tillstyrker, besvarad eller avstyrker.", 2)
     intake = _read_remiss(file, settings)
+    underlag = _read_notes(notes)
     searcher = open_searcher()
     try:
         prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
@@ -109,24 +120,14 @@ def draft(
         raise fail(str(exc)) from exc
     show_steps = (stream or console.is_terminal) and not as_json
     if show_steps:  # what was understood, at once (before the model server starts)
-        listing = "\n".join(f"- {p.text}" for p in intake.proposals[:4])
-        console.print(f"[bold]{escape(intake.title or 'Remiss utan titel')}[/]", highlight=False)
-        console.print(listing, highlight=False, markup=False)
-        console.print("[dim]» Startar språkmodellen …[/]")
+        _show_understood(intake)
+    request = DraftRequest(intake, tuple(exclude_source or []), standpoint, underlag)
     try:
         with open_backend(settings) as model:
             factory = PipelineFactory.from_settings(settings, model, prompts)
             on_event = _event_printer(stream and not as_json) if show_steps else None
             conversation = Conversation(factory.build(searcher, on_event=on_event))
-            result = conversation.start(
-                intake,
-                exclude_sources=tuple(exclude_source or []),
-                standpoint=standpoint,  # validated above
-            )
-            assert conversation.state is not None
-            _print_result(result, intake, conversation.state.warnings, as_json=as_json, stream=stream)
-            if chat:
-                _chat_loop(conversation, as_json)
+            _draft_and_print(conversation, request, as_json=as_json, stream=stream, chat=chat)
     except DraftInputError as exc:
         raise fail(str(exc), 2) from exc
     except LLMError as exc:
@@ -137,6 +138,52 @@ def draft(
     final = conversation.draft
     if final is not None and not final.verification.ok:
         raise typer.Exit(3)
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    """What the official asks for: the remiss, sources kept out, a decided standpoint, own notes."""
+
+    intake: Intake
+    exclude_sources: tuple[str, ...]
+    standpoint: Standpoint | None
+    notes: list[Document]
+
+
+def _show_understood(intake: Intake) -> None:
+    listing = "\n".join(f"- {p.text}" for p in intake.proposals[:4])
+    console.print(f"[bold]{escape(intake.title or 'Remiss utan titel')}[/]", highlight=False)
+    console.print(listing, highlight=False, markup=False)
+    console.print("[dim]» Startar språkmodellen …[/]")
+
+
+def _draft_and_print(
+    conversation: Conversation, request: DraftRequest, *, as_json: bool, stream: bool, chat: bool
+) -> None:
+    result = conversation.start(
+        request.intake,
+        exclude_sources=request.exclude_sources,
+        standpoint=request.standpoint,
+        notes=request.notes,
+    )
+    assert conversation.state is not None
+    _print_result(result, request.intake, conversation.state.warnings, as_json=as_json, stream=stream)
+    if chat:
+        _chat_loop(conversation, as_json)
+
+
+def _read_notes(path: Path | None) -> list[Document]:
+    if path is None:
+        return []
+    if not path.is_file():
+        raise fail(f"Filen med underlag {path} finns inte.", 2)
+    try:
+        notes = parse_notes(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise fail(f"Filen med underlag {path} är inte UTF-8-kodad text.", 2) from None
+    if not notes:
+        raise fail(f"Filen med underlag {path} är tom.", 2)
+    return notes
 
 
 def _event_printer(stream_text: bool) -> Callable[[Event], None]:

@@ -6,7 +6,9 @@ Registered in `agent/cli/__init__.py` as `app.add_typer(eval_app, name="eval")`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,11 +16,21 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from agent.cli.options import BackendOption
 from agent.cli.output import bar_progress, console, fail, open_searcher, out, settings_for
 from agent.config import PROJECT_ROOT, Settings
 from agent.drafting.factory import PipelineFactory
 from agent.drafting.prompts import PromptError, load_prompts
-from agent.evals.cases import DEFAULT_CASES, CaseError, EvalCase, cases_digest, load_cases
+from agent.evals.cases import (
+    DEFAULT_CASES,
+    CaseError,
+    EvalCase,
+    attach_notes,
+    cases_digest,
+    default_notes_file,
+    load_cases,
+    load_notes_file,
+)
 from agent.evals.keypoints import JudgeError, LLMJudge, Matcher, default_matcher
 from agent.evals.metrics import METRICS, fmt, fmt_ci
 from agent.evals.report import SYSTEMS, write_reports
@@ -72,57 +84,66 @@ def _done_line(outcome: Outcome, out_dir: Path) -> str:
     )
 
 
+CasesOption = Annotated[
+    Path,
+    typer.Option(
+        "--cases", help="Fallfil (YAML) eller mapp med fallfiler (standard: evals/cases/public.yaml)"
+    ),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Mapp för körningen (standard: evals/results/<datum>-<modelltyp>-<prompt>)"),
+]
+JudgeOption = Annotated[
+    str,
+    typer.Option(
+        help="Hur nyckelpunkter bedöms: embedding (lokal embeddingmodell, kalibrerad) eller llm "
+        "(en stark modell bedömer; kräver --backend openai)"
+    ),
+]
+WithNotesOption = Annotated[
+    bool,
+    typer.Option(
+        "--with-notes",
+        help="Ge varje fall handläggarens underlag (evals/notes/<fallfil>.yaml, eller --notes-file)",
+    ),
+]
+
+
 @eval_app.command("run")
 def run(
-    cases: Annotated[
-        Path,
-        typer.Option(
-            "--cases", help="Fallfil (YAML) eller mapp med fallfiler (standard: evals/cases/public.yaml)"
-        ),
-    ] = DEFAULT_CASES,
-    backend: Annotated[
-        str | None,
-        typer.Option(
-            help="local = den inbyggda modellen, openai = OpenAI/OpenAI-kompatibel server (OPENAI_*)"
-        ),
-    ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", help="Mapp för körningen (standard: evals/results/<datum>-<modelltyp>-<prompt>)"
-        ),
-    ] = None,
+    cases: CasesOption = DEFAULT_CASES,
+    backend: BackendOption = None,
+    out_dir: OutOption = None,
     limit: Annotated[int | None, typer.Option(help="Kör bara de första N fallen", min=1)] = None,
     jobs: Annotated[int, typer.Option(help="Antal fall som körs samtidigt (trådar)", min=1, max=8)] = 1,
-    judge: Annotated[
-        str,
-        typer.Option(
-            help="Hur nyckelpunkter bedöms: embedding (lokal embeddingmodell, kalibrerad) eller llm "
-            "(en stark modell bedömer; kräver --backend openai)"
-        ),
-    ] = "embedding",
+    judge: JudgeOption = "embedding",
+    with_notes: WithNotesOption = False,
+    notes_file: Annotated[
+        Path | None, typer.Option(help="Fil med underlag per fall (med --with-notes)")
+    ] = None,
 ) -> None:
     """Kör utkastagenten på varje fall och mät resultatet mot förvaltningens verkliga svar.
 
-    Fallets eget dokument hålls utanför sökningen. En avbruten körning fortsätter där den slutade om
-    samma kommando körs igen (klara fall räknas inte om). I mappen skrivs report.json, report.md,
-    report.html och varje utkast med sina källor (cases/<fall>.json).
+    Fallets eget dokument hålls utanför sökningen. En avbruten körning fortsätter där den slutade.
+    I mappen skrivs report.json, report.md, report.html och varje utkast med sina källor. Med
+    --with-notes får varje fall handläggarens underlag; jämför med en körning utan (eval compare).
     """
     if judge not in ("embedding", "llm"):
         raise fail("--judge ska vara embedding eller llm.", 2)
     settings = settings_for(backend)
     try:
-        all_cases = load_cases(cases)
-        digest = cases_digest(cases)
+        all_cases, notes_tag = _cases_with_notes(cases, notes_file, with_notes)
         prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
         kind = choose_kind(settings)
+        selected = all_cases[:limit] if limit else all_cases
+        plan = RunPlan(settings, all_cases, selected, cases_digest(cases), cases)
     except (CaseError, PromptError, LLMError) as exc:
         raise fail(str(exc), 2) from exc
-    selected: list[EvalCase] = all_cases[:limit] if limit else all_cases
-    target = out_dir or _default_out(kind, prompts.version)
-    if _announce(selected, cases, target):
+    target = out_dir or _default_out(kind, prompts.version + ("-notes" if with_notes else ""))
+    if _announce(plan.selected, cases, target):
         main_searcher = open_searcher(settings)
-        _run_cases(settings, all_cases, selected, digest, cases, target, prompts, main_searcher, jobs, judge)
+        _run_cases(plan, target, prompts, main_searcher, jobs, judge, notes_tag)
     report = write_reports(target)
     out.print(_summary_table(report))
     console.print(
@@ -132,40 +153,61 @@ def run(
         raise typer.Exit(1)
 
 
+def _cases_with_notes(
+    cases: Path, notes_file: Path | None, with_notes: bool
+) -> tuple[list[EvalCase], str | None]:
+    """The cases, with their notes when asked for, and a tag of the notes file for the manifest."""
+    all_cases = load_cases(cases)
+    if not with_notes:
+        return all_cases, None
+    path = notes_file or default_notes_file(cases)
+    all_cases = attach_notes(all_cases, load_notes_file(path), path)
+    return all_cases, f"{path.name}@{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    settings: Settings
+    all_cases: list[EvalCase]  # the whole set (the majority baseline is computed on it)
+    selected: list[EvalCase]  # the cases to run (--limit)
+    digest: str
+    cases_path: Path
+
+
 def _run_cases(
-    settings: Settings,
-    all_cases: list[EvalCase],
-    selected: list[EvalCase],
-    digest: str,
-    cases_path: Path,
+    plan: RunPlan,
     target: Path,
     prompts: Any,
     main_searcher: Searcher,
     jobs: int,
     judge: str,
+    notes_tag: str | None,
 ) -> None:
+    settings = plan.settings
     console.print("[dim]» Startar språkmodellen …[/]")
     try:
         with open_backend(settings) as chat:
             make_matcher, matcher_name = _matchers(judge, chat, main_searcher)
             manifest = base_manifest(
-                cases_path=cases_path.resolve(),
-                cases_sha256=digest,
-                cases=all_cases,
+                cases_path=plan.cases_path.resolve(),
+                cases_sha256=plan.digest,
+                cases=plan.all_cases,
                 chat=chat,
                 prompts=prompts,
                 prose="auto",
                 searcher=main_searcher,
                 matcher_name=matcher_name,
+                notes=notes_tag,
             )
             main_searcher.close()
             runner = EvalRunner(
-                selected,
+                plan.selected,
                 target,
                 factory=PipelineFactory.from_settings(settings, chat, prompts),
                 open_searcher=lambda: open_searcher(settings),
                 make_matcher=make_matcher,
-                all_cases=all_cases,
+                all_cases=plan.all_cases,
+                use_notes=notes_tag is not None,
             )
             runner.prepare(manifest)
             _run_with_progress(runner, target, jobs)

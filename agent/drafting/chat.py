@@ -128,11 +128,20 @@ class Conversation:
         return reply
 
     def start(
-        self, intake: Intake, *, exclude_sources: tuple[str, ...] = (), standpoint: Standpoint | None = None
+        self,
+        intake: Intake,
+        *,
+        exclude_sources: tuple[str, ...] = (),
+        standpoint: Standpoint | None = None,
+        notes: list[Document] | None = None,
     ) -> Draft:
-        """The first draft; `standpoint` is the official's decision when it is made beforehand."""
+        """The first draft; `standpoint` is the official's decision when it is made beforehand, `notes`
+        the official's underlag (`agent.drafting.notes.parse_notes`)."""
         state = DraftState(
-            intake=intake, exclude_sources=tuple(exclude_sources), standpoint_override=standpoint
+            intake=intake,
+            exclude_sources=tuple(exclude_sources),
+            standpoint_override=standpoint,
+            notes=list(notes or []),
         )
         self.state = self.pipeline.run(state)
         assert self.state.draft is not None

@@ -20,6 +20,7 @@ from agent.drafting.competence import BODY_SV, CompetenceResult, ProposalJudgeme
 from agent.drafting.guard import neutralize
 from agent.drafting.intake import Intake, Proposal, normalize_ws
 from agent.drafting.models import COMPETENCE_SV, Analysis, Verification
+from agent.drafting.notes import note_sentence
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import Evidence
 from agent.drafting.text import clip, content_terms
@@ -181,8 +182,10 @@ def assemble(
     *,
     short: bool = False,
     additions: Iterable[str] = (),
+    notes: Iterable[Document] = (),
 ) -> str:
-    """The draft text for the local path, from phrasings, proposals and verbatim sources."""
+    """The draft text for the local path, from phrasings, proposals, verbatim sources and the official's
+    notes (in the official's own words, each cited as Handläggarens underlag)."""
     p = prompts.phrase
     _, doc_short = _doc_phrases(intake)
     topic = " ".join(pr.text for pr in intake.proposals) or intake.title
@@ -190,6 +193,9 @@ def assemble(
     if analysis.standpoint != "tillstyrker" and not short:
         paras.append(p("courtesy", doc_short=doc_short))
     paras.extend(_competence_paragraphs(evidence, competence, analysis, prompts, topic, short))
+    notes = list(notes)
+    if notes:
+        paras.append(" ".join([p("notes"), *(note_sentence(n) for n in notes)]))
     if not short:
         paras.extend(_precedent_paragraphs(evidence, analysis, prompts, topic))
     paras.extend(a.strip() for a in additions if a.strip())

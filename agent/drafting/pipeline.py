@@ -87,6 +87,7 @@ class DraftState:
     standpoint_override: Standpoint | None = None
     short: bool = False
     additions: list[str] = field(default_factory=list)
+    notes: list[Document] = field(default_factory=list)  # Handläggarens underlag (agent/drafting/notes.py)
     evidence: Evidence | None = None
     competence: CompetenceResult | None = None
     analysis: Analysis | None = None
@@ -98,10 +99,11 @@ class DraftState:
     streamed: str = ""  # draft text already shown during this run (the assembled draft's opening)
 
     def sources(self) -> list[Document]:
-        """Every source the draft was given: retrieved documents and confirmed competence evidence."""
+        """Every source the draft was given: retrieved documents, confirmed competence evidence and the
+        official's notes."""
         docs = self.evidence.documents() if self.evidence else []
         seen = {d.id for d in docs}
-        for doc in self.competence.evidence() if self.competence else []:
+        for doc in [*(self.competence.evidence() if self.competence else []), *self.notes]:
             if doc.id not in seen:
                 seen.add(doc.id)
                 docs.append(doc)
@@ -203,6 +205,7 @@ class Pipeline:
                 self.prompts,
                 short=state.short,
                 additions=state.additions,
+                notes=state.notes,
             )
             rest = state.text
             if state.streamed and state.text.startswith(state.streamed):

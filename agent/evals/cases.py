@@ -37,6 +37,7 @@ from agent.drafting.models import Competence, Standpoint
 # The public cases; the held-out synthetic competence cases and the calibration set sit beside them and are
 # run with --cases (reported separately).
 DEFAULT_CASES = PROJECT_ROOT / "evals" / "cases" / "public.yaml"
+NOTES_DIR = PROJECT_ROOT / "evals" / "notes"
 STANDPOINTS: tuple[str, ...] = get_args(Standpoint)  # tillstyrker, besvarad, avstyrker
 ANNOTATED_COMPETENCE = tuple(c for c in get_args(Competence) if c != "uncertain")  # within, outside
 
@@ -91,6 +92,8 @@ class EvalCase:
     # "staten (Polismyndigheten)", "staten (Migrationsverket | Säkerhetspolisen)", "regionen",
     # "princip (2 kap. 8 § KL)" — scored by the "holder correct" metric
     holder: OptionalText = ""
+    # Handläggarens underlag: facts an official would note before writing (used only with --with-notes)
+    notes: Paragraphs = ()
     file: str = ""  # the case file it came from (not a field of the file)
 
     def remiss_text(self) -> str:
@@ -115,6 +118,7 @@ class EvalCase:
             "must_cite": list(self.must_cite),
             "motion": list(self.motion),
             "reference": list(self.reference),
+            "notes": list(self.notes),
         }
 
 
@@ -202,3 +206,36 @@ def cases_digest(path: Path | str) -> str:
     for file in case_files(Path(path)):
         h.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def default_notes_file(cases_path: Path | str) -> Path:
+    """`evals/notes/<name of the case file>.yaml`: notes live apart so that a plain run never sees them."""
+    return NOTES_DIR / f"{Path(cases_path).stem}.yaml"
+
+
+def load_notes_file(path: Path) -> dict[str, tuple[str, ...]]:
+    """case id -> notes, from a file with a top-level `notes:` mapping (Swedish errors)."""
+    if not path.is_file():
+        raise CaseError(f"Hittar inte underlaget: {path} finns inte.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CaseError(f"{path}: filen är inte giltig YAML ({exc}).") from None
+    notes = data.get("notes") if isinstance(data, dict) else None
+    if not isinstance(notes, dict):
+        raise CaseError(f"{path}: filen ska ha en mappning `notes:` från fall-id till en lista med punkter.")
+    out: dict[str, tuple[str, ...]] = {}
+    for case_id, items in notes.items():
+        items = items or []
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            raise CaseError(f"{path}, fallet {case_id}: underlaget ska vara en lista med textpunkter.")
+        out[str(case_id)] = tuple(items)
+    return out
+
+
+def attach_notes(cases: list[EvalCase], notes: dict[str, tuple[str, ...]], path: Path) -> list[EvalCase]:
+    """The cases with their notes from a notes file (ids that name no case are an error)."""
+    unknown = sorted(set(notes) - {c.id for c in cases})
+    if unknown:
+        raise CaseError(f"{path}: underlag för okända fall: {', '.join(unknown)}.")
+    return [dataclasses.replace(c, notes=notes.get(c.id, c.notes)) for c in cases]

@@ -20,7 +20,16 @@ from agent.llm.backends import ChatModel
 
 FORMAT = "remiss-eval-run/1"
 # Manifest fields that must match to continue a run in the same folder.
-COMPAT_KEYS = ("cases_sha256", "backend", "model", "prompt_version", "prose", "index_build", "keypoints")
+COMPAT_KEYS = (
+    "cases_sha256",
+    "backend",
+    "model",
+    "prompt_version",
+    "prose",
+    "index_build",
+    "keypoints",
+    "notes",
+)
 FIELD_SV = {
     "cases_sha256": "fallen",
     "backend": "språkmodellstyp",
@@ -29,6 +38,7 @@ FIELD_SV = {
     "prose": "textläge",
     "index_build": "sökindex",
     "keypoints": "nyckelpunktsmatchning",
+    "notes": "handläggarens underlag",
 }
 
 
@@ -80,6 +90,7 @@ def base_manifest(
     prose: str,
     searcher: Searcher,
     matcher_name: str,
+    notes: str | None = None,
 ) -> dict[str, Any]:
     m = searcher.manifest
     return {
@@ -99,6 +110,7 @@ def base_manifest(
             "count": getattr(m, "count", None),
         },
         "keypoints": matcher_name,
+        "notes": notes,  # "<notes file>@<sha256>" of a --with-notes run, else None
         "commit": git_commit(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.system()},
         "sessions": [],

@@ -36,6 +36,7 @@ from typing import Any
 from agent.drafting.factory import PipelineFactory
 from agent.drafting.intake import Intake, normalize_ws, parse_intake
 from agent.drafting.models import Draft
+from agent.drafting.notes import notes_from_items
 from agent.drafting.pipeline import DraftInputError, DraftState
 from agent.drafting.retrieve import proposal_queries, retrieve
 from agent.evals import baselines
@@ -93,6 +94,7 @@ class EvalRunner:
         open_searcher: Callable[[], Searcher],
         make_matcher: Callable[[Searcher], Matcher | None],
         all_cases: list[EvalCase] | None = None,
+        use_notes: bool = False,
     ) -> None:
         self.cases = cases
         self.all_cases = all_cases or cases  # the whole set (the majority baseline is computed on it)
@@ -102,6 +104,7 @@ class EvalRunner:
         self.prompts = factory.prompts
         self.open_searcher = open_searcher
         self.make_matcher = make_matcher
+        self.use_notes = use_notes  # give each case's `notes` to the pipeline as Handläggarens underlag
         self.meter = TokenMeter.attach(factory.chat)
         self._local = threading.local()
         self._opened: list[Searcher] = []
@@ -228,7 +231,8 @@ class EvalRunner:
         must, must_missing = must_cite_ids(case, searcher.resolve_references)
         result = self._case_header(case, intake, searcher, exclude, must, must_missing)
         count = self.meter.start() if self.meter else None
-        draft = self._draft(intake, searcher, exclude, result)
+        notes = notes_from_items(case.notes) if self.use_notes else []
+        draft = self._draft(intake, searcher, exclude, notes, result)
         self._check_leaks(case, draft, exclude, result)
         result["systems"] = self._score_systems(case, intake, searcher, matcher, draft, must, count, result)
         return result
@@ -267,11 +271,17 @@ class EvalRunner:
         }
 
     def _draft(
-        self, intake: Intake, searcher: Searcher, exclude: tuple[str, ...], result: dict[str, Any]
+        self,
+        intake: Intake,
+        searcher: Searcher,
+        exclude: tuple[str, ...],
+        notes: list[Document],
+        result: dict[str, Any],
     ) -> Draft | None:
         """The agent's draft (None after an error, which is recorded in `result`)."""
         try:
-            state = self.factory.build(searcher).run(DraftState(intake=intake, exclude_sources=exclude))
+            state = DraftState(intake=intake, exclude_sources=exclude, notes=notes)
+            state = self.factory.build(searcher).run(state)
             assert state.draft is not None
             result["draft"] = {**state.draft.to_json(), "warnings": state.warnings}
             return state.draft

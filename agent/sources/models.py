@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["law", "precedent"]
+Kind = Literal["law", "precedent", "note"]  # note: the official's own underlag (never indexed)
 
 
 @dataclass(frozen=True)

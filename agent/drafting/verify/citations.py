@@ -41,7 +41,7 @@ def exact_citations(text: str, sources: list[Document], quote_spans: Spans) -> t
     cites: list[Cite] = []
     exact: list[tuple[int, int]] = []
     for doc in sources:
-        for needle in {doc.label, doc.id} if doc.kind == "precedent" else {doc.id}:
+        for needle in {doc.label, doc.id} if doc.kind in ("precedent", "note") else {doc.id}:
             if len(needle) < 6:
                 continue
             pos = text.find(needle)
