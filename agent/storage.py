@@ -178,6 +178,7 @@ class Storage:
         blob = pickle.dumps(state) if state is not None else None
         now = time.time()
         with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")  # the next version number is read and used under one write lock
             version = db.execute(
                 "SELECT COALESCE(MAX(version), 0) + 1 FROM drafts WHERE case_id = ?", (case_id,)
             ).fetchone()[0]
@@ -250,6 +251,11 @@ class Storage:
 
     # ------------------------------------------------------------------ reviews and feedback
     def add_review(self, owner: str, left_ref: str, right_ref: str, verdict: str, comment: str) -> None:
+        """A reviewer's verdict on two drafts; a draft ref ("case:version") must be the owner's own (the
+        other side may be a pasted real answer, which has no ref of that form)."""
+        for ref in (left_ref, right_ref):
+            if ":" in ref:
+                self.draft_by_ref(owner, ref)
         with self._db() as db:
             db.execute(
                 "INSERT INTO reviews (owner, created, left_ref, right_ref, verdict, comment) "
@@ -268,6 +274,13 @@ class Storage:
 
     def set_feedback(self, owner: str, draft_id: int, score: int, comment: str = "") -> None:
         with self._db() as db:
+            mine = db.execute(
+                "SELECT 1 FROM drafts JOIN cases ON cases.id = drafts.case_id "
+                "WHERE drafts.id = ? AND cases.owner = ?",
+                (draft_id, owner),
+            ).fetchone()
+            if mine is None:
+                raise NotFoundError(f"Utkastet {draft_id} finns inte.")
             db.execute(
                 "INSERT INTO feedback VALUES (?,?,?,?,?) ON CONFLICT(owner, draft_id) "
                 "DO UPDATE SET score = excluded.score, comment = excluded.comment, "

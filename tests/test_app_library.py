@@ -165,6 +165,34 @@ def test_storage_feedback_and_reviews(tmp_path: Path) -> None:
     assert store.reviews("ws:a")[0]["verdict"] == "Lika bra" and store.reviews("ws:b") == []
 
 
+def test_writes_check_the_owner_too(tmp_path: Path) -> None:
+    """Feedback and reviews on another owner's draft are refused like reads are."""
+    store = Storage(tmp_path / "app.sqlite")
+    case_id = store.create_case("ws:a", "T", "", "text", {})
+    row = store.add_draft(
+        "ws:a", case_id, {"text": "x", "sources": [], "verification": {}}, origin="pipeline"
+    )
+    with pytest.raises(NotFoundError):
+        store.set_feedback("ws:b", row.id, 1)
+    with pytest.raises(NotFoundError):
+        store.add_review("ws:b", row.ref, "__verkligt__", "Bättre", "")
+    assert store.feedback("ws:a", row.id) is None and store.reviews("ws:b") == []
+    store.add_review("ws:a", row.ref, "__verkligt__", "Sämre", "")  # a pasted real answer has no ref
+    assert store.reviews("ws:a")[0]["verdict"] == "Sämre"
+
+
+def test_concurrent_versions_get_distinct_numbers(tmp_path: Path) -> None:
+    """Two writers adding versions to one case at once never collide (the number is taken under a lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = Storage(tmp_path / "app.sqlite")
+    case_id = store.create_case("ws:a", "T", "", "text", {})
+    draft = {"text": "x", "sources": [], "verification": {}}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rows = list(pool.map(lambda _: store.add_draft("ws:a", case_id, draft, origin="chat"), range(40)))
+    assert sorted(r.version for r in rows) == list(range(1, 41))
+
+
 def test_the_citation_number_follows_the_whole_label() -> None:
     label = "3 § förordningen (2022:1719) med instruktion för Säkerhetspolisen"
     text = f"Av {label} framgår att myndigheten ansvarar."
