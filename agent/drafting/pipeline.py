@@ -189,9 +189,9 @@ class Pipeline:
             standpoint_override=state.standpoint_override,
         )
         if state.standpoint_override is not None and state.competence.competence == "outside":
-            chosen = state.standpoint_override
-            if chosen != "avstyrker" and W_OVERRIDE_OUTSIDE.format(s=chosen) not in state.warnings:
-                state.warnings.append(W_OVERRIDE_OUTSIDE.format(s=chosen))
+            warning = W_OVERRIDE_OUTSIDE.format(s=state.standpoint_override)
+            if state.standpoint_override != "avstyrker" and warning not in state.warnings:
+                state.warnings.append(warning)
         self.emit("info", "analysis", state.analysis.standpoint)
 
     def compose(self, state: DraftState) -> None:

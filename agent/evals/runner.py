@@ -38,6 +38,7 @@ from agent.drafting.intake import Intake, normalize_ws, parse_intake
 from agent.drafting.models import Draft
 from agent.drafting.notes import notes_from_items
 from agent.drafting.pipeline import DraftInputError, DraftState
+from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import proposal_queries, retrieve
 from agent.evals import baselines
 from agent.evals.cases import EvalCase
@@ -55,6 +56,7 @@ from agent.evals.run_dir import (
 )
 from agent.evals.usage import TokenMeter
 from agent.index.search import Filters, Searcher
+from agent.llm.backends import ChatModel
 from agent.llm.local_model import LLMError
 from agent.sources.models import Document
 
@@ -100,8 +102,6 @@ class EvalRunner:
         self.all_cases = all_cases or cases  # the whole set (the majority baseline is computed on it)
         self.out_dir = Path(out_dir)
         self.factory = factory
-        self.chat = factory.chat
-        self.prompts = factory.prompts
         self.open_searcher = open_searcher
         self.make_matcher = make_matcher
         self.use_notes = use_notes  # give each case's `notes` to the pipeline as Handläggarens underlag
@@ -109,6 +109,14 @@ class EvalRunner:
         self._local = threading.local()
         self._opened: list[Searcher] = []
         self._opened_lock = threading.Lock()
+
+    @property
+    def chat(self) -> ChatModel:
+        return self.factory.chat
+
+    @property
+    def prompts(self) -> Prompts:
+        return self.factory.prompts
 
     # ------------------------------------------------------------------------ the run folder
     def prepare(self, manifest: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from agent.text.normalise import collapse_whitespace
 
 DocType = Literal["motion", "medborgarförslag", "remiss", "utredning", "okänd"]
 ProposalKind = Literal["att-sats", "yrkande", "summary"]
@@ -50,8 +51,7 @@ class Intake:
     warnings: list[str] = field(default_factory=list)
 
 
-def normalize_ws(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+normalize_ws = collapse_whitespace  # the name the drafting steps use for it
 
 
 def intake_to_json(intake: Intake) -> dict[str, Any]:
