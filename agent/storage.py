@@ -5,9 +5,11 @@ connection, so Streamlit's threads (one per browser session) never share one. Ev
 `owner` (the logged-in user, or the anonymous workspace of one browser): a case of one owner is never
 listed, read or changed through another owner.
 
-A draft version stores the `Draft` as JSON (for reading, comparing and exporting) and the pipeline's
-`DraftState` pickled (so a chat revision after a browser reload or an app restart continues from the
-same sources). The pickle is only ever read back by this app from its own data dir.
+A draft version stores the `Draft` as JSON (for reading, comparing and exporting) and the id of its
+checkpoint in the drafting conversation (`data_dir/conversations.sqlite`, agent/drafting/thread.py),
+from which a chat revision continues after a browser reload or an app restart. Versions written by
+earlier releases kept a pickled state instead (column `state`); it is never read again: those versions
+have no checkpoint and can be read, compared and exported, not revised.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import pickle
 import sqlite3
 import time
 import uuid
@@ -34,7 +35,7 @@ CREATE INDEX IF NOT EXISTS cases_owner ON cases(owner, created);
 CREATE TABLE IF NOT EXISTS drafts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL REFERENCES cases(id),
     version INTEGER NOT NULL, created REAL NOT NULL, origin TEXT NOT NULL, note TEXT NOT NULL,
-    draft_json TEXT NOT NULL, state BLOB, UNIQUE (case_id, version)
+    draft_json TEXT NOT NULL, state BLOB, checkpoint TEXT, UNIQUE (case_id, version)
 );
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL REFERENCES cases(id), created REAL NOT NULL,
@@ -81,6 +82,7 @@ class DraftRow:
     origin: str  # "pipeline", "chat", "manual"
     note: str  # the chat request or "Manuell ändring"
     draft: dict[str, Any]  # Draft.to_json()
+    checkpoint: str | None = None  # the conversation checkpoint (None: written by an earlier release)
 
     @property
     def ref(self) -> str:
@@ -102,6 +104,9 @@ class Storage:
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            columns = {r[1] for r in db.execute("PRAGMA table_info(drafts)")}
+            if "checkpoint" not in columns:  # a data dir of an earlier release
+                db.execute("ALTER TABLE drafts ADD COLUMN checkpoint TEXT")
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -171,11 +176,10 @@ class Storage:
         *,
         origin: str,
         note: str = "",
-        state: object | None = None,
+        checkpoint: str | None = None,
         backend: str = "",
     ) -> DraftRow:
         case = self.case(owner, case_id)
-        blob = pickle.dumps(state) if state is not None else None
         now = time.time()
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")  # the next version number is read and used under one write lock
@@ -183,9 +187,9 @@ class Storage:
                 "SELECT COALESCE(MAX(version), 0) + 1 FROM drafts WHERE case_id = ?", (case_id,)
             ).fetchone()[0]
             cur = db.execute(
-                "INSERT INTO drafts (case_id, version, created, origin, note, draft_json, state) "
+                "INSERT INTO drafts (case_id, version, created, origin, note, draft_json, checkpoint) "
                 "VALUES (?,?,?,?,?,?,?)",
-                (case_id, version, now, origin, note, json.dumps(draft, ensure_ascii=False), blob),
+                (case_id, version, now, origin, note, json.dumps(draft, ensure_ascii=False), checkpoint),
             )
             draft_id = int(cur.lastrowid or 0)
             db.execute(
@@ -205,17 +209,17 @@ class Storage:
                     json.dumps(draft.get("verification", {}), ensure_ascii=False),
                 ),
             )
-        return DraftRow(draft_id, case_id, version, now, origin, note, draft)
+        return DraftRow(draft_id, case_id, version, now, origin, note, draft, checkpoint)
 
     def drafts(self, owner: str, case_id: str) -> list[DraftRow]:
         self.case(owner, case_id)
         with self._db() as db:
             rows = db.execute(
-                "SELECT id, case_id, version, created, origin, note, draft_json FROM drafts "
+                "SELECT id, case_id, version, created, origin, note, draft_json, checkpoint FROM drafts "
                 "WHERE case_id = ? ORDER BY version",
                 (case_id,),
             ).fetchall()
-        return [DraftRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows]
+        return [DraftRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7]) for r in rows]
 
     def draft_by_ref(self, owner: str, ref: str) -> DraftRow:
         case_id, _, version = ref.partition(":")
@@ -223,14 +227,6 @@ class Storage:
             if str(row.version) == version:
                 return row
         raise NotFoundError(f"Utkastet {ref} finns inte.")
-
-    def state(self, owner: str, case_id: str, version: int) -> object | None:
-        self.case(owner, case_id)
-        with self._db() as db:
-            row = db.execute(
-                "SELECT state FROM drafts WHERE case_id = ? AND version = ?", (case_id, version)
-            ).fetchone()
-        return pickle.loads(row[0]) if row and row[0] is not None else None
 
     # ------------------------------------------------------------------ conversation
     def add_message(self, owner: str, case_id: str, role: str, text: str, version: int | None = None) -> None:

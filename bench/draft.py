@@ -131,6 +131,7 @@ def run_one(file: Path, exclude: tuple[str, ...]) -> dict[str, Any]:
     launch = time.perf_counter()
     from agent.config import get_settings
     from agent.drafting.factory import PipelineFactory
+    from agent.drafting.graph import run_draft
     from agent.drafting.intake import load_intake
     from agent.drafting.pipeline import DraftState, Event
     from agent.drafting.prompts import load_prompts
@@ -158,8 +159,8 @@ def run_one(file: Path, exclude: tuple[str, ...]) -> dict[str, Any]:
         up = time.perf_counter()
         chat = TimedChat(backend)
         factory = PipelineFactory.from_settings(settings, chat, prompts)  # type: ignore[arg-type]
-        pipeline = factory.build(searcher, on_event=on_event)
-        state = pipeline.run(DraftState(intake=intake, exclude_sources=exclude))
+        graph = factory.build_graph(searcher, on_event=on_event)
+        state = run_draft(graph, DraftState(intake=intake, exclude_sources=exclude))
         done = time.perf_counter()
         tokens = chat.token_counts(backend.base_url) if backend.kind == "local" else []
         stop_from = time.perf_counter()

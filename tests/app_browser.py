@@ -103,6 +103,12 @@ def run_flow(
     return seen
 
 
+NOTES = (
+    "- Socialförvaltningen har redan en stödlinje för utsatta familjer.\n"
+    "- Ett kompetenscenter skulle kosta omkring 3 miljoner kronor per år."
+)
+
+
 def wait_idle(page: Any, timeout_ms: int = 30_000) -> None:
     """Until Streamlit is not running the script (its status widget is gone)."""
     page.wait_for_timeout(300)
@@ -128,20 +134,31 @@ def _flow(
         page.get_by_text("Avancerat").click()
         page.locator("input[aria-label='Håll korpusdokument utanför sökningen']").fill(exclude)
     # A click while the app is still rerunning after the upload can be dropped: click until it takes.
+    propose = page.get_by_role("button", name="Pröva kompetensen och föreslå ståndpunkt")
     for _ in range(5):
         wait_idle(page)
         page.get_by_role("button", name="Läs in remissen").click()
         try:
-            page.get_by_role("button", name="Skriv utkast").wait_for(timeout=20_000)
+            propose.wait_for(timeout=20_000)
             break
         except Exception:
             continue
-    page.get_by_role("button", name="Skriv utkast").wait_for()
+    propose.wait_for()
     seen["title"] = page.locator("h1").first.inner_text()
     wait_idle(page)
-    page.get_by_role("button", name="Skriv utkast").click()
+    propose.click()
+    # The decision step: the evidence and the proposed standpoint, before any text is written.
+    page.get_by_text("Kompetensprövning och ståndpunkt").wait_for()
+    wait_idle(page)
+    seen["step"] = page.locator("[data-testid=stMetric]").all_inner_texts()
+    seen["step_expanders"] = page.locator("[data-testid=stExpander] summary").all_inner_texts()
+    shot("stallningstagande")
+    page.locator("[data-testid=stRadio] label", has_text="besvarad").click()
+    page.locator("textarea[aria-label='Handläggarens underlag (frivilligt)']").fill(NOTES)
+    page.get_by_role("button", name="Skriv utkastet").click()
     page.get_by_text("Hänvisningar – klicka för att se källtexten").wait_for()
     seen["draft"] = page.locator("[data-testid=stMarkdownContainer]").all_inner_texts()
+    seen["metrics"] = page.locator("[data-testid=stMetric]").all_inner_texts()
     # Open the first citation: its source text appears.
     page.locator("[data-testid=stExpander] summary", has_text="[1]").first.click()
     source = page.locator(".remiss-source").first
@@ -152,9 +169,9 @@ def _flow(
     # Revise once by chat.
     wait_idle(page)
     chat = page.locator("[data-testid=stChatInputTextArea]")
-    chat.fill("byt ståndpunkt till besvarad")
+    chat.fill("byt ståndpunkt till avstyrker")
     chat.press("Enter")
-    page.get_by_text("Ståndpunkten är ändrad till besvarad.").wait_for()
+    page.get_by_text("Ståndpunkten är ändrad till avstyrker.").wait_for()
     page.get_by_text("→ version 2").wait_for()
     shot("chatt")
     # Export .docx and open it.

@@ -74,7 +74,13 @@ def test_paste_draft_revise_and_compare(app: Callable[[], AppTest]) -> None:
     assert "kompetenscenter" in at.title[0].value.lower()
     # What was understood is shown for correction.
     assert any("Åsa Nilsson Söderström" in t.value for t in at.text_input)
-    next(b for b in at.button if b.label == "Skriv utkast").click().run()
+    next(b for b in at.button if b.label == "Pröva kompetensen och föreslå ståndpunkt").click().run()
+    assert not at.exception, at.exception
+    # The decision step: the verdict and the proposed standpoint, before any text is written.
+    assert [m.value for m in at.metric][:2] == ["utanför", "avstyrker"]
+    assert any(e.label == "Kompetensprövningen: utanför" for e in at.expander)
+    assert at.radio[0].value == "avstyrker"
+    next(b for b in at.button if b.label == "Skriv utkastet").click().run()
     assert not at.exception, at.exception
     markdown = "\n".join(m.value for m in at.markdown)
     assert "2 kap. 2 § kommunallagen" in markdown
@@ -103,13 +109,34 @@ def test_paste_draft_revise_and_compare(app: Callable[[], AppTest]) -> None:
     assert any("sparad" in s.value for s in at.success)
 
 
+def test_the_official_changes_the_standpoint_and_adds_notes(app: Callable[[], AppTest]) -> None:
+    at = app()
+    at.text_area[0].input(MOTION).run()
+    next(b for b in at.button if b.label == "Läs in remissen").click().run()
+    next(b for b in at.button if b.label == "Pröva kompetensen och föreslå ståndpunkt").click().run()
+    at.radio[0].set_value("besvarad")
+    notes = (
+        "- Stadens krisstöd har redan en mottagning för utsatta familjer.\n"
+        "- Kostnaden vore 2 miljoner kronor."
+    )
+    next(t for t in at.text_area if t.label.startswith("Handläggarens underlag")).input(notes)
+    next(b for b in at.button if b.label == "Skriv utkastet").click().run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "besvarad"
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "Stadens krisstöd har redan en mottagning för utsatta familjer" in markdown
+    assert "Handläggarens underlag, punkt 2" in markdown
+    # Deciding against an "outside" verdict is allowed, with a warning.
+    assert any("utanför den kommunala kompetensen" in w.value for w in at.warning)
+
+
 def test_bad_input_is_a_swedish_message_not_a_stack_trace(app: Callable[[], AppTest]) -> None:
     at = app()
     next(b for b in at.button if b.label == "Läs in remissen").click().run()
     assert "Ladda upp en fil eller klistra in" in at.error[0].value
     at.text_area[0].input("We propose that the council builds a new library in town. " * 20).run()
     next(b for b in at.button if b.label == "Läs in remissen").click().run()
-    next(b for b in at.button if b.label == "Skriv utkast").click().run()
+    next(b for b in at.button if b.label == "Pröva kompetensen och föreslå ståndpunkt").click().run()
     assert not at.exception
     assert "svenska" in at.error[0].value
 

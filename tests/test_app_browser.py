@@ -1,8 +1,9 @@
 """End to end in a real browser: the app started as `remiss app` does, Debian's chromium via Playwright.
 
-Upload a PDF of a motion, get a draft with citations, open a citation, revise once by chat, export
-.docx (opened and checked), compare two drafts. The model is the real llama.cpp path on the tiny
-SmolLM2 test model; the index is the drafting fixture corpus.
+Upload a PDF of a motion, see the kompetensprövning and the proposed standpoint, change the standpoint and
+add two notes (Handläggarens underlag), get a draft with citations that carries the notes, open a citation,
+revise once by chat, export .docx (opened and checked), compare two drafts. The model is the real
+llama.cpp path on the tiny SmolLM2 test model; the index is the drafting fixture corpus.
 """
 
 from __future__ import annotations
@@ -38,7 +39,15 @@ def test_official_and_reviewer_in_a_real_browser(drafting_settings: Settings, tm
     with start_app(env, tmp_path / "app.log") as url:
         seen = run_flow(url, pdf, downloads)
     assert "kompetenscenter" in seen["title"].lower()
+    # The decision step showed the verdict, the proposal and the evidence before the text was written.
+    assert any("Kommunal kompetens" in m for m in seen["step"])
+    assert any("Föreslagen ståndpunkt" in m for m in seen["step"])
+    assert any("Lagrum som hittades" in e for e in seen["step_expanders"]), seen["step_expanders"]
     draft = "\n".join(seen["draft"])
+    # The official's standpoint and both notes, in their words and cited as underlag.
+    assert any("besvarad" in m for m in seen["metrics"])
+    assert "Socialförvaltningen har redan en stödlinje för utsatta familjer" in draft
+    assert "Handläggarens underlag, punkt 1" in draft and "Handläggarens underlag, punkt 2" in draft
     assert "Förvaltningen har tagit del av" in draft and "2 kap. 1 § kommunallagen (2017:725)" in draft
     assert "Kommuner och regioner" in seen["source"]  # the cited paragraph's own text
     assert seen["highlighted"] >= 1  # the quoted words are marked in the source
@@ -46,4 +55,5 @@ def test_official_and_reviewer_in_a_real_browser(drafting_settings: Settings, tm
     assert HEADING in docx and AI_NOTICE in docx
     assert "Förvaltningen har tagit del av" in docx and "2 kap. 1 § kommunallagen (2017:725)" in docx
     assert "Källor" in docx and "sfs-2017-725/2/1" in docx
+    assert "omkring 3 miljoner kronor per år" in docx and "Handläggarens underlag, punkt 2" in docx
     assert seen["diff_ins"] + seen["diff_del"] >= 1 and seen["compared"] >= 2

@@ -1,15 +1,21 @@
-"""Chat revisions of a draft (`Conversation`), with a scripted chat model: every revision is verified."""
+"""Chat revisions of a draft (the "revise" node of the conversation graph), with a scripted chat model:
+every revision is verified."""
 
 from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURE_CORPUS, SAPO, STOCKHOLM
 from fake_chat import FakeChat
+from threads import Chat, chat_on
 
 from agent.config import Settings
-from agent.drafting.chat import Conversation, classify
+from agent.drafting.chat import classify
 from agent.drafting.intake import load_intake
-from agent.drafting.pipeline import Pipeline
 from agent.drafting.prompts import load_prompts
 from agent.index.search import Searcher
 
@@ -19,10 +25,19 @@ def prompts(drafting_settings: Settings):  # type: ignore[no-untyped-def]
     return load_prompts(drafting_settings.prompts_dir, drafting_settings.prompt_version)
 
 
-def start(searcher: Searcher, prompts, chat: FakeChat) -> Conversation:  # type: ignore[no-untyped-def]
-    conv = Conversation(Pipeline(searcher, chat, prompts))
-    conv.start(load_intake(FIXTURE_CORPUS / STOCKHOLM), exclude_sources=(STOCKHOLM,))
-    return conv
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[..., Chat]]:
+    """Start a conversation on the Stockholm motion (each call gets its own SQLite file)."""
+    files = itertools.count()
+    with contextlib.ExitStack() as stack:
+
+        def begin(searcher: Searcher, prompts, chat: FakeChat) -> Chat:  # type: ignore[no-untyped-def]
+            path = tmp_path / f"conv-{next(files)}.sqlite"
+            conv = stack.enter_context(chat_on(searcher, prompts, chat, path))
+            conv.start(load_intake(FIXTURE_CORPUS / STOCKHOLM), exclude_sources=(STOCKHOLM,))
+            return conv
+
+        yield begin
 
 
 @pytest.mark.parametrize(
@@ -43,7 +58,9 @@ def test_classify(message: str, intent: str) -> None:
     assert classify(message) == intent
 
 
-def test_shorter_add_and_standpoint_are_revised_and_verified(drafting_searcher: Searcher, prompts) -> None:  # type: ignore[no-untyped-def]
+def test_shorter_add_and_standpoint_are_revised_and_verified(
+    drafting_searcher: Searcher, prompts, start
+) -> None:  # type: ignore[no-untyped-def]
     chat = FakeChat(standpoint="avstyrker", support=[1, 2, 3])
     conv = start(drafting_searcher, prompts, chat)
     first = conv.draft
@@ -64,21 +81,13 @@ def test_shorter_add_and_standpoint_are_revised_and_verified(drafting_searcher: 
     assert "staden redan samverkar" in reply.draft.text  # earlier revisions are kept
     assert len(chat.calls) == n_questions  # the local path revised without asking the model again
     assert len(conv.versions) == 4
-    assert [t.role for t in conv.turns] == [
-        "assistant",
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-    ]
+    assert conv.last is not None and conv.last.version == 4
     # Sources are kept across revisions.
     assert {d.id for d in conv.versions[-1].sources} == {d.id for d in first.sources}
 
 
 def test_why_explains_a_citation_from_the_analysis_without_changing_the_draft(
-    drafting_searcher: Searcher, prompts
+    drafting_searcher: Searcher, prompts, start
 ) -> None:  # type: ignore[no-untyped-def]
     conv = start(drafting_searcher, prompts, FakeChat())
     before = len(conv.versions)
@@ -92,7 +101,9 @@ def test_why_explains_a_citation_from_the_analysis_without_changing_the_draft(
     assert reply.text.startswith("Utkastet hänvisar inte till")
 
 
-def test_another_law_is_retrieved_and_the_draft_rewritten(drafting_searcher: Searcher, prompts) -> None:  # type: ignore[no-untyped-def]
+def test_another_law_is_retrieved_and_the_draft_rewritten(
+    drafting_searcher: Searcher, prompts, start
+) -> None:  # type: ignore[no-untyped-def]
     conv = start(drafting_searcher, prompts, FakeChat(support=[1]))
     before = {d.id for d in conv.draft.sources}
     reply = conv.send("ta även hänsyn till förvaltningslagen")
@@ -105,7 +116,7 @@ def test_another_law_is_retrieved_and_the_draft_rewritten(drafting_searcher: Sea
     assert reply.draft is None and "zyxellagen" in reply.text
 
 
-def test_free_requests_need_a_strong_model(drafting_searcher: Searcher, prompts) -> None:  # type: ignore[no-untyped-def]
+def test_free_requests_need_a_strong_model(drafting_searcher: Searcher, prompts, start) -> None:  # type: ignore[no-untyped-def]
     conv = start(drafting_searcher, prompts, FakeChat())
     reply = conv.send("Skriv mer formellt")
     assert reply.draft is None and "kortare" in reply.text  # the local model says what it can do
@@ -123,7 +134,7 @@ def test_free_requests_need_a_strong_model(drafting_searcher: Searcher, prompts)
 
 
 def test_outside_competence_conversation_keeps_the_authority_evidence(
-    drafting_searcher: Searcher, prompts
+    drafting_searcher: Searcher, prompts, start
 ) -> None:  # type: ignore[no-untyped-def]
     conv = start(drafting_searcher, prompts, FakeChat())
     reply = conv.send("kortare")

@@ -19,6 +19,7 @@ from conftest import FIXTURE_CORPUS, SAPO, STOCKHOLM
 
 from agent.config import Settings
 from agent.drafting.compose import prompt_budget
+from agent.drafting.graph import build_graph, run_draft
 from agent.drafting.intake import load_intake
 from agent.drafting.pipeline import DraftState, Event, Pipeline
 from agent.drafting.prompts import load_prompts
@@ -36,7 +37,7 @@ def _draft(searcher: Searcher, settings: Settings, chat: ChatBackend, events: li
     prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
     pipeline = Pipeline(searcher, chat, prompts, on_event=events.append, prompt_chars=prompt_budget(N_CTX))
     intake = load_intake(FIXTURE_CORPUS / STOCKHOLM)
-    return pipeline.run(DraftState(intake=intake, exclude_sources=(STOCKHOLM,)))
+    return run_draft(build_graph(pipeline), DraftState(intake=intake, exclude_sources=(STOCKHOLM,)))
 
 
 @pytest.fixture(scope="module")

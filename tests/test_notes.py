@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fake_chat import FakeChat
+from threads import Chat, chat_on
 
 from agent.config import Settings
-from agent.drafting.chat import Conversation
-from agent.drafting.factory import PipelineFactory
 from agent.drafting.intake import parse_intake
 from agent.drafting.notes import parse_notes
 from agent.drafting.prompts import load_prompts
@@ -58,12 +58,13 @@ def test_a_citation_of_a_note_resolves_and_a_wrong_one_does_not() -> None:
 
 
 @pytest.fixture
-def conversation(drafting_searcher: Searcher, drafting_settings: Settings) -> Conversation:
+def conversation(drafting_searcher: Searcher, drafting_settings: Settings, tmp_path: Path) -> Iterator[Chat]:
     prompts = load_prompts(drafting_settings.prompts_dir, drafting_settings.prompt_version)
-    return Conversation(PipelineFactory(FakeChat(standpoint="besvarad"), prompts).build(drafting_searcher))
+    with chat_on(drafting_searcher, prompts, FakeChat(standpoint="besvarad"), tmp_path / "c.sqlite") as chat:
+        yield chat
 
 
-def test_the_local_draft_carries_the_notes_in_their_own_words(conversation: Conversation) -> None:
+def test_the_local_draft_carries_the_notes_in_their_own_words(conversation: Chat) -> None:
     notes = parse_notes(NOTES)
     draft = conversation.start(parse_intake(MOTION), notes=notes, standpoint="besvarad")
     for note in notes:
@@ -78,7 +79,7 @@ def test_the_local_draft_carries_the_notes_in_their_own_words(conversation: Conv
     assert shorter is not None and notes[1].label in shorter.text
 
 
-def test_without_notes_nothing_changes(conversation: Conversation) -> None:
+def test_without_notes_nothing_changes(conversation: Chat) -> None:
     draft = conversation.start(parse_intake(MOTION))
     assert "Handläggarens underlag" not in draft.text
     assert not any(d.kind == "note" for d in draft.sources)

@@ -26,6 +26,7 @@ from agent.drafting.competence import (
 )
 from agent.drafting.compose import drop_failing, law_quote
 from agent.drafting.factory import draft_remiss
+from agent.drafting.graph import build_graph, run_draft
 from agent.drafting.guard import MARKER, neutralize
 from agent.drafting.intake import load_intake, parse_intake
 from agent.drafting.pipeline import DraftInputError, DraftState, Event, Pipeline
@@ -280,8 +281,8 @@ def test_law_quote_is_verbatim_without_the_amendment_note(drafting_searcher: Sea
 
 
 def test_prompt_files_are_versioned(tmp_path: Path, drafting_settings: Settings) -> None:
-    p = load_prompts(drafting_settings.prompts_dir, "drafting-v2")
-    assert p.version == "drafting-v2"
+    p = load_prompts(drafting_settings.prompts_dir, "drafting-v3")
+    assert p.version == "drafting-v3"
     with pytest.raises(PromptError, match="finns inte"):
         load_prompts(tmp_path, "drafting-v9")
     (tmp_path / "drafting-v9.yaml").write_text("version: drafting-v9\n", encoding="utf-8")
@@ -306,7 +307,7 @@ def test_must_show_shape_on_the_transnational_motion_with_its_own_answer_exclude
     assert_verified(state)
     assert all(d.source != STOCKHOLM for d in draft.sources)
     assert "avstyrker" in draft.text.splitlines()[-1]
-    assert draft.model == "fake-model" and draft.prompt_version == "drafting-v2"
+    assert draft.model == "fake-model" and draft.prompt_version == "drafting-v3"
     assert set(draft.to_json()) == DRAFT_KEYS
     assert set(draft.timings) >= {
         "intake",
@@ -387,7 +388,7 @@ def test_strong_model_prose_is_streamed_and_unverifiable_sentences_are_removed(
     events: list[Event] = []
     chat = FakeChat(kind="openai", prose=[bad, misquote])
     pipeline = Pipeline(drafting_searcher, chat, prompts, on_event=events.append)
-    state = pipeline.run(DraftState(intake=stockholm, exclude_sources=(STOCKHOLM,)))
+    state = run_draft(build_graph(pipeline), DraftState(intake=stockholm, exclude_sources=(STOCKHOLM,)))
     tokens = "".join(e.text for e in events if e.kind == "token")
     assert tokens.startswith(bad[:100])  # the first answer was streamed as it came
     assert chat.questions().count("stream") == 2  # the prose, then one repair round

@@ -1,6 +1,6 @@
 """Remissagenten in the browser: `streamlit run ui/app.py` (see README).
 
-The pages live in ui/pages/; all logic is in agent/service.py (tested without a browser).
+The pages live in ui/pages/; all logic is in agent/service/ (tested without a browser).
 """
 
 from __future__ import annotations

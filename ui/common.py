@@ -20,7 +20,14 @@ import streamlit as st
 
 from agent.config import Settings
 from agent.export import numbered
-from agent.service import COMPETENCE_SV, STEP_LABELS, AppError, DraftingService, Event
+from agent.service import (
+    COMPETENCE_SV,
+    STEP_LABELS,
+    AppError,
+    DraftingService,
+    Event,
+    StandpointStep,
+)
 
 PASSWORD_ENV = "REMISS_APP_PASSWORD"
 
@@ -97,7 +104,9 @@ def show_error(exc: Exception) -> None:
 
 
 def run_streaming(
-    work: Callable[[Callable[[Event], None]], Any], status_label: str = "Skriver utkastet …"
+    work: Callable[[Callable[[Event], None]], Any],
+    status_label: str = "Skriver utkastet …",
+    done_label: str = "Klart – kontrollerat mot källorna",
 ) -> tuple[Any, str]:
     """Run `work(on_event)` in a worker thread; show its steps in a status box and stream its text.
 
@@ -136,7 +145,7 @@ def run_streaming(
         if "error" in result:
             status.update(label="Avbrutet", state="error")
             raise result["error"]
-        status.update(label="Klart – kontrollerat mot källorna", state="complete", expanded=False)
+        status.update(label=done_label, state="complete", expanded=False)
     return result.get("value"), "".join(streamed)
 
 
@@ -184,11 +193,14 @@ def _verdict(competence: str) -> str:
 
 
 def render_competence(draft: dict[str, Any]) -> None:
+    render_judgements(draft.get("competence_evidence") or [], draft.get("competence", ""))
+
+
+def render_judgements(judgements: list[dict[str, Any]], competence: str, expanded: bool = False) -> None:
     """What the kompetensprövning rests on, per proposal: the atlas entry, the words, the paragraphs."""
-    judgements = draft.get("competence_evidence") or []
     if not judgements:
         return
-    with st.expander(f"Kompetensprövningen: {_verdict(draft.get('competence', ''))}"):
+    with st.expander(f"Kompetensprövningen: {_verdict(competence)}", expanded=expanded):
         for j in judgements:
             st.markdown(f"**Förslag:** {_md(j['proposal'])}")
             entry = j.get("entry")
@@ -213,6 +225,33 @@ def render_competence(draft: dict[str, Any]) -> None:
                     f"Talar åt andra hållet: {other['area']} ({other['holder_sv']}; {other['actor']}), "
                     f"ord: {', '.join(other['matched_cues']) or '–'}, poäng {other['score']:.1f}"
                 )
+
+
+def render_standpoint_step(step: StandpointStep) -> None:
+    """The decision before the text is written: verdict, proposed standpoint and the sources found."""
+    st.subheader("Kompetensprövning och ståndpunkt")
+    for warning in step.warnings:
+        st.warning(warning)
+    c1, c2 = st.columns(2)
+    c1.metric("Kommunal kompetens", COMPETENCE_SV[step.competence])
+    c2.metric("Föreslagen ståndpunkt", step.proposed)
+    render_judgements(step.judgements, step.competence, expanded=True)
+    if step.positions:
+        with st.expander(f"Tidigare ställningstaganden ({len(step.positions)})", expanded=True):
+            for pos in step.positions:
+                same = " · samma organisation" if pos["same_body"] else ""
+                st.markdown(
+                    f"**{_md(pos['body'] or 'Okänt organ')}**, {pos['year']}{same}: *{pos['standpoint']}*"
+                )
+                st.caption(f"”{_md(pos['sentence'])}” — {_md(pos['label'])}")
+    with st.expander(f"Lagrum som hittades ({len(step.laws)})"):
+        for doc in step.laws:
+            st.markdown(f"**{_md(doc.label)}**")
+            st.caption(_md(" ".join(doc.text.split())[:400]))
+    with st.expander(f"Tidigare remissvar som hittades ({len(step.precedents)})"):
+        for doc in step.precedents:
+            st.markdown(f"**{_md(doc.label)}**")
+            st.caption(_md(" ".join(doc.text.split())[:400]))
 
 
 def _is_quote(draft: dict[str, Any], source_id: str) -> bool:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -15,13 +17,14 @@ from agent.cli.options import BackendOption
 from agent.cli.output import console, fail, open_searcher, out, settings_for
 from agent.config import Settings
 from agent.drafting.analysis import STANDPOINTS
-from agent.drafting.chat import Conversation
 from agent.drafting.factory import PipelineFactory
+from agent.drafting.graph import DraftGraph, run_draft
 from agent.drafting.intake import Intake, bound_text, intake_to_json, parse_intake, read_remiss
 from agent.drafting.models import COMPETENCE_SV, Draft, Standpoint
 from agent.drafting.notes import parse_notes
-from agent.drafting.pipeline import DraftInputError, Event
+from agent.drafting.pipeline import DraftInputError, DraftState, Event
 from agent.drafting.prompts import PromptError, load_prompts
+from agent.drafting.thread import DraftThread, open_checkpointer
 from agent.llm import LLMError, open_backend
 from agent.sources.errors import SourceError
 from agent.sources.models import Document
@@ -126,8 +129,8 @@ def draft(
         with open_backend(settings) as model:
             factory = PipelineFactory.from_settings(settings, model, prompts)
             on_event = _event_printer(stream and not as_json) if show_steps else None
-            conversation = Conversation(factory.build(searcher, on_event=on_event))
-            _draft_and_print(conversation, request, as_json=as_json, stream=stream, chat=chat)
+            graph_for = partial(factory.build_graph, searcher, on_event)
+            final = _draft_and_print(graph_for, settings, request, as_json=as_json, stream=stream, chat=chat)
     except DraftInputError as exc:
         raise fail(str(exc), 2) from exc
     except LLMError as exc:
@@ -135,8 +138,7 @@ def draft(
     except KeyboardInterrupt:
         console.print("Avbrutet.")
         raise typer.Exit(130) from None
-    final = conversation.draft
-    if final is not None and not final.verification.ok:
+    if not final.verification.ok:
         raise typer.Exit(3)
 
 
@@ -158,18 +160,33 @@ def _show_understood(intake: Intake) -> None:
 
 
 def _draft_and_print(
-    conversation: Conversation, request: DraftRequest, *, as_json: bool, stream: bool, chat: bool
-) -> None:
-    result = conversation.start(
-        request.intake,
+    graph_for: Callable[..., DraftGraph],
+    settings: Settings,
+    request: DraftRequest,
+    *,
+    as_json: bool,
+    stream: bool,
+    chat: bool,
+) -> Draft:
+    """The draft, printed; with `chat` the conversation goes on, stored as a thread in the data dir.
+    Returns the last draft."""
+    state = DraftState(
+        intake=request.intake,
         exclude_sources=request.exclude_sources,
-        standpoint=request.standpoint,
-        notes=request.notes,
+        standpoint_override=request.standpoint,
+        notes=list(request.notes),
     )
-    assert conversation.state is not None
-    _print_result(result, request.intake, conversation.state.warnings, as_json=as_json, stream=stream)
-    if chat:
-        _chat_loop(conversation, as_json)
+    if not chat:
+        state = run_draft(graph_for(), state)
+        assert state.draft is not None
+        _print_result(state.draft, request.intake, state.warnings, as_json=as_json, stream=stream)
+        return state.draft
+    with open_checkpointer(settings.conversations_path) as saver:
+        thread = DraftThread(graph_for(checkpointer=saver), f"cli-{uuid.uuid4().hex[:12]}")
+        turn = thread.start(state)
+        assert turn.state.draft is not None
+        _print_result(turn.state.draft, request.intake, turn.state.warnings, as_json=as_json, stream=stream)
+        return _chat_loop(thread, turn.state.draft, as_json)
 
 
 def _read_notes(path: Path | None) -> list[Document]:
@@ -218,17 +235,23 @@ def _print_result(result: Draft, intake: Intake, warnings: list[str], *, as_json
     _print_draft(result)
 
 
-def _chat_loop(conversation: Conversation, as_json: bool) -> None:
-    console.print('[dim]Skriv ett önskemål (t.ex. "kortare"), eller en tom rad för att avsluta.[/]')
+def _chat_loop(thread: DraftThread, draft: Draft, as_json: bool) -> Draft:
+    console.print(
+        f'[dim]Samtalet sparas som {thread.thread_id}. Skriv ett önskemål (t.ex. "kortare"), '
+        "eller en tom rad för att avsluta.[/]"
+    )
     for line in sys.stdin:
         message = line.strip()
         if not message:
             break
-        reply = conversation.send(message)
+        turn = thread.send(message)
+        new = turn.state.draft if turn.changed else None
+        draft = new or draft
         if as_json:
-            data = reply.draft.to_json() if reply.draft else None
-            out.print_json(data={"reply": reply.text, "intent": reply.intent, "draft": data})
+            data = new.to_json() if new else None
+            out.print_json(data={"reply": turn.reply, "intent": turn.intent, "draft": data})
             continue
-        out.print(f"[bold]Remissagenten:[/] {escape(reply.text)}", highlight=False)
-        if reply.draft is not None:
-            _print_draft(reply.draft)
+        out.print(f"[bold]Remissagenten:[/] {escape(turn.reply)}", highlight=False)
+        if new is not None:
+            _print_draft(new)
+    return draft

@@ -13,7 +13,7 @@ Two writers, one set of sources, one verification afterwards:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from agent.drafting.analysis import KL_2_1, KL_2_2
 from agent.drafting.competence import BODY_SV, CompetenceResult, ProposalJudgement, shared_terms
@@ -21,6 +21,7 @@ from agent.drafting.guard import neutralize
 from agent.drafting.intake import Intake, Proposal, normalize_ws
 from agent.drafting.models import COMPETENCE_SV, Analysis, Verification
 from agent.drafting.notes import note_sentence
+from agent.drafting.positions import Position
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import Evidence
 from agent.drafting.text import clip, content_terms
@@ -183,6 +184,7 @@ def assemble(
     short: bool = False,
     additions: Iterable[str] = (),
     notes: Iterable[Document] = (),
+    positions: Sequence[Position] = (),
 ) -> str:
     """The draft text for the local path, from phrasings, proposals, verbatim sources and the official's
     notes (in the official's own words, each cited as Handläggarens underlag)."""
@@ -197,7 +199,7 @@ def assemble(
     if notes:
         paras.append(" ".join([p("notes"), *(note_sentence(n) for n in notes)]))
     if not short:
-        paras.extend(_precedent_paragraphs(evidence, analysis, prompts, topic))
+        paras.extend(_precedent_paragraphs(evidence, analysis, prompts, topic, positions))
     paras.extend(a.strip() for a in additions if a.strip())
     paras.append(p(f"conclusion.{analysis.standpoint}"))
     text = "\n\n".join(x.strip() for x in paras if x.strip()) + "\n"
@@ -249,17 +251,29 @@ def _competence_paragraphs(
     return paras
 
 
-def _precedent_paragraphs(evidence: Evidence, analysis: Analysis, prompts: Prompts, topic: str) -> list[str]:
-    """Quotations of earlier answers that support the analysis and share the proposal's topic."""
+def _precedent_paragraphs(
+    evidence: Evidence, analysis: Analysis, prompts: Prompts, topic: str, positions: Sequence[Position] = ()
+) -> list[str]:
+    """Earlier answers on the same topic: first their positions (the same organisation's first), then
+    quotations of answers that support the analysis. At most `MAX_PRECEDENTS_QUOTED`, one per answer."""
+    on_topic = {d.source for d in evidence.precedents if relevant(d, topic, MIN_SHARED_PRECEDENT)}
+    paras: list[str] = []
+    quoted: set[str] = set()
+    for pos in positions:
+        if pos.doc.source in on_topic and len(paras) < MAX_PRECEDENTS_QUOTED:
+            body, ref, quote = pos.body or "En annan nämnd", precedent_ref(pos.doc), pos.sentence.rstrip(".")
+            paras.append(prompts.phrase("precedent_position", body=body, ref=ref, quote=quote))
+            quoted.add(pos.doc.source)
     support_ids = {i for a in analysis.arguments for i in a.source_ids}
     chosen = [d for d in evidence.precedents if d.id in support_ids] or evidence.precedents[:1]
-    chosen = [d for d in chosen if relevant(d, topic, MIN_SHARED_PRECEDENT)]
-    paras = []
-    for doc in chosen[:MAX_PRECEDENTS_QUOTED]:
+    for doc in chosen:
+        if len(paras) >= MAX_PRECEDENTS_QUOTED or doc.source in quoted or doc.source not in on_topic:
+            continue
         quote = _sentence_quote(doc, topic)
         body = doc.metadata.get("body") or "En annan nämnd"
-        if quote:
+        if quote and relevant(doc, topic, MIN_SHARED_PRECEDENT):
             paras.append(prompts.phrase("precedent", body=body, ref=precedent_ref(doc), quote=quote))
+            quoted.add(doc.source)
     return paras
 
 

@@ -1,7 +1,8 @@
-"""The one place a drafting pipeline is assembled: the CLI, the app service, the eval runner and the benches.
+"""The one place the drafting graph is assembled: the CLI, the app service, the eval runner and the benches.
 
     factory = PipelineFactory.from_settings(settings, chat)   # prompts and prompt budget from settings
-    state = factory.build(searcher, on_event=print).run(DraftState(intake=intake))
+    state = run_draft(factory.build_graph(searcher, on_event=print), DraftState(intake=intake))
+    graph = factory.build_graph(searcher, checkpointer=saver)  # a conversation (agent/drafting/thread.py)
 
 Everything but the searcher is fixed per run; the searcher is given per build because the eval runner
 opens one per worker thread.
@@ -10,9 +11,13 @@ opens one per worker thread.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent.config import Settings
 from agent.drafting.compose import DEFAULT_PROMPT_CHARS, prompt_budget
+from agent.drafting.graph import DraftGraph, build_graph, run_draft
 from agent.drafting.intake import Intake
 from agent.drafting.pipeline import DraftState, EventHandler, Pipeline, ProseMode
 from agent.drafting.prompts import Prompts, load_prompts
@@ -49,6 +54,15 @@ class PipelineFactory:
             prompt_chars=self.prompt_chars,
         )
 
+    def build_graph(
+        self,
+        searcher: Searcher,
+        on_event: EventHandler | None = None,
+        checkpointer: BaseCheckpointSaver[Any] | None = None,
+    ) -> DraftGraph:
+        """The drafting conversation (agent/drafting/graph.py) over a pipeline from `build`."""
+        return build_graph(self.build(searcher, on_event), checkpointer)
+
 
 def draft_remiss(
     intake: Intake,
@@ -61,5 +75,5 @@ def draft_remiss(
     prose: ProseMode = "auto",
 ) -> DraftState:
     """Draft förvaltningens synpunkter for `intake` in one call (the whole pipeline, default budget)."""
-    pipeline = PipelineFactory(chat, prompts, prose=prose).build(searcher, on_event=on_event)
-    return pipeline.run(DraftState(intake=intake, exclude_sources=tuple(exclude_sources)))
+    graph = PipelineFactory(chat, prompts, prose=prose).build_graph(searcher, on_event=on_event)
+    return run_draft(graph, DraftState(intake=intake, exclude_sources=tuple(exclude_sources)))

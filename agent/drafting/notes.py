@@ -23,7 +23,7 @@ MAX_NOTE_CHARS = 600
 _BULLET_RE = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+")
 
 
-def _items(text: str) -> list[str]:
+def note_items(text: str) -> list[str]:
     """Bullets (a line starting with -, *, •, – or "1." / "1)"; following lines continue it), or, without
     bullets, paragraphs separated by blank lines."""
     lines = text.replace("\r\n", "\n").split("\n")
@@ -42,7 +42,7 @@ def _items(text: str) -> list[str]:
 
 def parse_notes(text: str) -> list[Document]:
     """The official's notes as sources ("underlag/1", "underlag/2", …); empty items are dropped."""
-    return notes_from_items(_items(text))
+    return notes_from_items(note_items(text))
 
 
 def notes_from_items(items: Sequence[str]) -> list[Document]:

@@ -8,16 +8,19 @@ tokens through it). The same steps run for the local model and for OpenAI/compat
 `compose` differs: the local path assembles the prose from verified material, a strong model writes
 it, and then verification removes what does not check out.
 
-    pipeline = PipelineFactory.from_settings(settings, chat).build(searcher)  # agent/drafting/factory.py
-    state = pipeline.run(DraftState(intake=intake, exclude_sources=("remissvar/x.txt",)))
+    graph = PipelineFactory.from_settings(settings, chat).build_graph(searcher)  # agent/drafting/factory.py
+    state = run_draft(graph, DraftState(intake=intake, exclude_sources=("remissvar/x.txt",)))
     state.draft.to_json()
+
+The steps are driven by the LangGraph graph in agent/drafting/graph.py (one node per step, plus the
+official's decisions and chat revisions).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from agent.drafting.analysis import analyse
@@ -27,12 +30,14 @@ from agent.drafting.compose import (
     assemble,
     drop_failing,
     intro_paragraph,
+    precedent_ref,
     revise_prose,
     write_prose,
 )
 from agent.drafting.guard import W_INJECTION, neutralize
 from agent.drafting.intake import W_NO_PROPOSAL, Intake, Proposal
 from agent.drafting.models import Analysis, Citation, Draft, Standpoint, Verification
+from agent.drafting.positions import Position, earlier_positions
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import MAX_PROPOSALS_USED, Evidence, retrieve
 from agent.drafting.verify import verify_draft
@@ -57,6 +62,11 @@ W_NOT_SWEDISH_STOP = (
     "remisstext; klistra in den svenska versionen."
 )
 W_REMOVED = "Meningar som inte gick att kontrollera mot källorna togs bort: {items}"
+W_POSITION_PREFIX = "Tidigare ställningstagande:"
+W_POSITION_DIFFERS = (
+    W_POSITION_PREFIX + " {body} har svarat på en liknande fråga ({ref}): ”{sentence}” (ståndpunkt: "
+    "{earlier}). Utkastet föreslår nu {now}; om nämnden bedömer annorlunda än förra gången bör skälet anges."
+)
 W_OVERRIDE_OUTSIDE = (
     "Du valde ståndpunkten {s}, men kompetensprövningen fann förslaget utanför den kommunala "
     "kompetensen. Kontrollera att texten håller ihop, eller ange skälet till att kommunen ändå får göra det."
@@ -89,6 +99,7 @@ class DraftState:
     additions: list[str] = field(default_factory=list)
     notes: list[Document] = field(default_factory=list)  # Handläggarens underlag (agent/drafting/notes.py)
     evidence: Evidence | None = None
+    positions: list[Position] = field(default_factory=list)  # earlier answers' positions (positions.py)
     competence: CompetenceResult | None = None
     analysis: Analysis | None = None
     text: str = ""
@@ -99,11 +110,12 @@ class DraftState:
     streamed: str = ""  # draft text already shown during this run (the assembled draft's opening)
 
     def sources(self) -> list[Document]:
-        """Every source the draft was given: retrieved documents, confirmed competence evidence and the
-        official's notes."""
+        """Every source the draft was given: retrieved documents, confirmed competence evidence, the
+        sections holding earlier answers' positions, and the official's notes."""
         docs = self.evidence.documents() if self.evidence else []
         seen = {d.id for d in docs}
-        for doc in [*(self.competence.evidence() if self.competence else []), *self.notes]:
+        competence = self.competence.evidence() if self.competence else []
+        for doc in [*competence, *(p.doc for p in self.positions), *self.notes]:
             if doc.id not in seen:
                 seen.add(doc.id)
                 docs.append(doc)
@@ -129,7 +141,7 @@ class Pipeline:
         if self.on_event is not None:
             self.on_event(Event(kind, step, text))
 
-    def _timed(self, state: DraftState, step: str, fn: Callable[[DraftState], None]) -> None:
+    def timed(self, state: DraftState, step: str, fn: Callable[[DraftState], None]) -> None:
         self.emit("step", step, STEP_LABELS[step])
         t0 = time.perf_counter()
         fn(state)
@@ -162,6 +174,7 @@ class Pipeline:
             extra_law_ids=state.extra_law_ids,
         )
         ev = state.evidence
+        state.positions = earlier_positions(state.intake, ev, self.searcher)
         if self.assembled and not state.short:  # the opening does not wait for the model: show it now
             state.streamed = intro_paragraph(state.intake, self.prompts) + "\n\n"
             self.emit("token", "compose", state.streamed)
@@ -188,11 +201,40 @@ class Pipeline:
             self.prompts,
             standpoint_override=state.standpoint_override,
         )
-        if state.standpoint_override is not None and state.competence.competence == "outside":
-            warning = W_OVERRIDE_OUTSIDE.format(s=state.standpoint_override)
-            if state.standpoint_override != "avstyrker" and warning not in state.warnings:
-                state.warnings.append(warning)
+        if state.standpoint_override is not None:
+            self.set_standpoint(state, state.standpoint_override)
+        else:
+            self._compare_positions(state)
         self.emit("info", "analysis", state.analysis.standpoint)
+
+    def set_standpoint(self, state: DraftState, standpoint: Standpoint) -> None:
+        """The official's standpoint replaces the proposed one (the arguments and sources stay); a
+        warning when it does not fit a verdict of "outside the municipal competence"."""
+        assert state.analysis is not None and state.competence is not None
+        state.standpoint_override = standpoint
+        state.analysis = replace(state.analysis, standpoint=standpoint)
+        warning = W_OVERRIDE_OUTSIDE.format(s=standpoint)
+        outside = state.competence.competence == "outside" and standpoint != "avstyrker"
+        if outside and warning not in state.warnings:
+            state.warnings.append(warning)
+        self._compare_positions(state)
+
+    def _compare_positions(self, state: DraftState) -> None:
+        """A warning for each earlier answer of the same organisation that took another standpoint."""
+        assert state.analysis is not None
+        now = state.analysis.standpoint
+        state.warnings = [w for w in state.warnings if not w.startswith(W_POSITION_PREFIX)]
+        for p in state.positions:
+            if p.same_body and p.standpoint != now:
+                state.warnings.append(
+                    W_POSITION_DIFFERS.format(
+                        body=p.body or "Samma organisation",
+                        ref=precedent_ref(p.doc),
+                        sentence=p.sentence.rstrip("."),
+                        earlier=p.standpoint,
+                        now=now,
+                    )
+                )
 
     def compose(self, state: DraftState) -> None:
         assert state.evidence is not None and state.competence is not None and state.analysis is not None
@@ -206,6 +248,7 @@ class Pipeline:
                 short=state.short,
                 additions=state.additions,
                 notes=state.notes,
+                positions=state.positions,
             )
             rest = state.text
             if state.streamed and state.text.startswith(state.streamed):
@@ -266,25 +309,3 @@ class Pipeline:
 
     def _token(self, chunk: str) -> None:
         self.emit("token", "compose", chunk)
-
-    # ------------------------------------------------------------------ running
-    def run(self, state: DraftState, *, start: str = "intake") -> DraftState:
-        """Run the steps from `start` on (a chat revision re-runs only what it changed)."""
-        steps: list[tuple[str, Callable[[DraftState], None]]] = [
-            ("intake", self.check_intake),
-            ("retrieve", self.search_sources),
-            ("competence", self.assess),
-            ("analysis", self.analyse),
-            ("compose", self.compose),
-            ("verify", self.verify),
-        ]
-        names = [name for name, _ in steps]
-        state.streamed = ""
-        t0 = time.perf_counter()
-        for name, fn in steps[names.index(start) :]:
-            self._timed(state, name, fn)
-        state.timings["total"] = state.timings.get("total", 0.0) + time.perf_counter() - t0
-        assert state.draft is not None
-        state.draft.timings = dict(state.timings)
-        self.emit("done", "verify", "")
-        return state

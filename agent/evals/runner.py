@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.drafting.factory import PipelineFactory
+from agent.drafting.graph import run_draft
 from agent.drafting.intake import Intake, normalize_ws, parse_intake
 from agent.drafting.models import Draft
 from agent.drafting.notes import notes_from_items
@@ -289,7 +290,7 @@ class EvalRunner:
         """The agent's draft (None after an error, which is recorded in `result`)."""
         try:
             state = DraftState(intake=intake, exclude_sources=exclude, notes=notes)
-            state = self.factory.build(searcher).run(state)
+            state = run_draft(self.factory.build_graph(searcher), state)
             assert state.draft is not None
             result["draft"] = {**state.draft.to_json(), "warnings": state.warnings}
             return state.draft

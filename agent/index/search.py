@@ -207,6 +207,10 @@ class Searcher:
     def get(self, doc_id: str) -> Document | None:
         return self.store.get(doc_id)
 
+    def documents_of(self, source: str) -> list[Document]:
+        """Every indexed document of one corpus file (the sections of an earlier answer), in order."""
+        return self.store.by_source(source)
+
     def law_paragraph_ids(self, law_id: str) -> list[str]:
         """Ids of the indexed paragraphs of one law, in index order."""
         return [i for i in self.store.ids() if i.startswith(f"{law_id}/")]

@@ -75,8 +75,11 @@ class ChatModel(Protocol):
     says that the argument may be left out.
     """
 
-    model: str
-    kind: BackendKind
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def kind(self) -> BackendKind: ...
 
     def complete_json(
         self,

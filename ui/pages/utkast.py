@@ -5,8 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from agent.export import to_docx, to_markdown
-from agent.service import COMPETENCE_SV, AppError
-from ui.common import draft_label, owner, render_draft, run_streaming, service, show_error
+from agent.service import COMPETENCE_SV, STANDPOINTS, AppError
+from ui.common import (
+    draft_label,
+    owner,
+    render_draft,
+    render_standpoint_step,
+    run_streaming,
+    service,
+    show_error,
+)
 
 svc = service()
 me = owner()
@@ -75,11 +83,13 @@ case = svc.case(me, case_id)
 understood = svc.intake(me, case_id)
 st.title(case.title)
 drafts = svc.drafts(me, case_id)
+step = svc.pending(me, case_id)
+waiting = step is not None
 for warning in understood.warnings:
     st.warning(warning)
 
 with (
-    st.expander("Det här förstod Remissagenten – rätta vid behov", expanded=not drafts),
+    st.expander("Det här förstod Remissagenten – rätta vid behov", expanded=not drafts and not waiting),
     st.form("intake"),
 ):
     title = st.text_input("Titel", understood.title)
@@ -97,19 +107,50 @@ with (
             proposers=proposers.split(","),
             dnr=dnr,
         )
-        st.success("Rättelserna är sparade; skriv ett nytt utkast för att använda dem.")
+        st.success("Rättelserna är sparade; de används när kompetensen prövas.")
         st.rerun()
 
 assert case_id is not None  # (st.stop() above ends the script when there is no case)
 this_case: str = case_id  # (a str for the callbacks below)
-label = "Skriv utkast" if not drafts else "Skriv ett nytt utkast från början"
-if st.button(label, type="primary" if not drafts else "secondary"):
-    try:
-        run_streaming(lambda on_event: svc.draft(me, this_case, on_event))
-    except Exception as exc:
-        show_error(exc)
-    else:
-        st.rerun()
+
+# ----------------------------------------------------------------------------- the official decides
+if step is not None:
+    render_standpoint_step(step)
+    with st.form("decision"):
+        choice = st.radio(
+            "Förvaltningens ståndpunkt",
+            STANDPOINTS,
+            index=STANDPOINTS.index(step.proposed),
+            horizontal=True,
+            help="Förslaget ovan kommer från kompetensprövningen och källorna; beslutet är ditt.",
+        )
+        notes = st.text_area(
+            "Handläggarens underlag (frivilligt)",
+            height=140,
+            placeholder="- Förvaltningen driver redan …\n- Kostnaden beräknas till …",
+            help="Egna fakta som bara förvaltningen känner till, en punkt per rad. De citeras i utkastet som "
+            "Handläggarens underlag.",
+        )
+        if st.form_submit_button("Skriv utkastet", type="primary"):
+            try:
+                run_streaming(lambda on_event: svc.decide(me, this_case, choice, notes, on_event))
+            except Exception as exc:
+                show_error(exc)
+            else:
+                st.rerun()
+if step is None or st.button("Pröva kompetensen igen (t.ex. efter rättelser)"):
+    label = "Pröva kompetensen och föreslå ståndpunkt" if not drafts else "Skriv ett nytt utkast från början"
+    if step is not None or st.button(label, type="primary" if not drafts else "secondary"):
+        try:
+            run_streaming(
+                lambda on_event: svc.propose(me, this_case, on_event),
+                "Hämtar källor och prövar kompetensen …",
+                "Klart – välj ståndpunkt och lägg till underlag",
+            )
+        except Exception as exc:
+            show_error(exc)
+        else:
+            st.rerun()
 if not drafts:
     st.stop()
 

@@ -33,6 +33,7 @@ from agent.drafting.intake.models import (
     Language,
     Proposal,
     ProposalKind,
+    intake_from_json,
     intake_to_json,
     normalize_ws,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "ProposalKind",
     "bound_text",
     "detect_language",
+    "intake_from_json",
     "intake_to_json",
     "load_intake",
     "normalize_ws",

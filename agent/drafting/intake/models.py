@@ -66,3 +66,19 @@ def intake_to_json(intake: Intake) -> dict[str, Any]:
         "proposals": [{"text": p.text, "kind": p.kind} for p in intake.proposals],
         "language": intake.language,
     }
+
+
+def intake_from_json(text: str, data: dict[str, Any]) -> Intake:
+    """The inverse of `intake_to_json` (plus "warnings" when stored), over the remiss `text`."""
+    return Intake(
+        text=text,
+        doc_type=data.get("doc_type", "okänd"),
+        title=data.get("title", ""),
+        proposers=list(data.get("proposers", [])),
+        dnr=data.get("dnr", ""),
+        addressed_to=data.get("addressed_to", ""),
+        sender=data.get("sender", ""),
+        proposals=[Proposal(p["text"], p.get("kind", "summary")) for p in data.get("proposals", [])],
+        language=data.get("language", "unknown"),
+        warnings=list(data.get("warnings", [])),
+    )

@@ -16,26 +16,46 @@ import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # The pages import from `agent` only this module (and agent.config, agent.export): the names they
 # show from lower layers are re-exported here ("X as X").
 from agent.config import PROJECT_ROOT, Settings
-from agent.drafting.chat import Conversation
 from agent.drafting.factory import PipelineFactory
-from agent.drafting.intake import Intake, Proposal, intake_to_json, parse_intake, read_remiss
+from agent.drafting.graph import build_graph
+from agent.drafting.intake import (
+    Intake,
+    Proposal,
+    intake_from_json,
+    parse_intake,
+    read_remiss,
+)
 from agent.drafting.models import COMPETENCE_SV as COMPETENCE_SV
+from agent.drafting.models import Standpoint
+from agent.drafting.notes import note_items
 from agent.drafting.pipeline import STEP_LABELS as STEP_LABELS
 from agent.drafting.pipeline import DraftInputError, DraftState, Event, Pipeline
 from agent.drafting.prompts import PromptError, Prompts, load_prompts
+from agent.drafting.state_codec import StateFormatError
+from agent.drafting.thread import DraftThread, ThreadError, Turn, open_checkpointer
 from agent.drafting.verify import verify_draft
 from agent.evals.runs import compare_runs, list_runs
 from agent.index.search import Filters, Hit, Searcher
 from agent.index.store import SearchIndexError
 from agent.llm import LLMError, choose_kind, open_backend
 from agent.llm.backends import ChatModel
+from agent.llm.lazy import LazyChat
+from agent.service.views import (
+    MANUAL_NOTE,
+    W_LEGACY,
+    AppError,
+    EvalRun,
+    ServiceStatus,
+    StandpointStep,
+    intake_json,
+    standpoint_step,
+)
 from agent.sources.atlas import HOLDER_SV as HOLDER_SV
 from agent.sources.atlas import Atlas, AtlasError, load_atlas
 from agent.sources.errors import SourceError
@@ -43,54 +63,10 @@ from agent.sources.models import Document as Document
 from agent.sources.references import law_id_for_name
 from agent.storage import CaseRow, DraftRow, MessageRow, Storage
 
+if TYPE_CHECKING:
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
 EventHandler = Callable[[Event], None]
-MANUAL_NOTE = "Manuell ändring"
-
-
-class AppError(Exception):
-    """Something the user can act on (Swedish message)."""
-
-
-@dataclass(frozen=True)
-class EvalRun:
-    """A committed or local eval run folder with a report (for the Utvärdering page)."""
-
-    path: Path
-    name: str
-    label: str
-    case_ids: frozenset[str]
-    report_html: Path | None
-
-
-@dataclass(frozen=True)
-class ServiceStatus:
-    index_ok: bool
-    index_message: str
-    documents: int
-    backend: str  # "local" or "openai"
-    model: str  # the model file or the remote model name
-    embedded_default: bool  # the bundled small model (drafts are rough)
-    prompt_version: str
-
-
-def intake_json(intake: Intake) -> dict[str, Any]:
-    """The stored form of a case's intake (with its warnings, shown on the case page)."""
-    return intake_to_json(intake) | {"warnings": intake.warnings}
-
-
-def intake_from_json(text: str, data: dict[str, Any]) -> Intake:
-    return Intake(
-        text=text,
-        doc_type=data.get("doc_type", "okänd"),
-        title=data.get("title", ""),
-        proposers=list(data.get("proposers", [])),
-        dnr=data.get("dnr", ""),
-        addressed_to=data.get("addressed_to", ""),
-        sender=data.get("sender", ""),
-        proposals=[Proposal(p["text"], p.get("kind", "summary")) for p in data.get("proposals", [])],
-        language=data.get("language", "unknown"),
-        warnings=list(data.get("warnings", [])),
-    )
 
 
 class DraftingService:
@@ -101,7 +77,7 @@ class DraftingService:
         self._chat: ChatModel | None = None
         self._stack = contextlib.ExitStack()
         self._lock = threading.RLock()
-        self._conversations: dict[str, Conversation] = {}
+        self._saver: SqliteSaver | None = None
         atexit.register(self.close)
 
     # ------------------------------------------------------------------ long-lived parts
@@ -178,7 +154,8 @@ class DraftingService:
     def create_case(
         self, owner: str, text: str, filename: str, intake: Intake, exclude_sources: list[str] | None = None
     ) -> str:
-        return self.storage.create_case(
+        """A new case; its conversation starts and waits for the official to confirm the intake."""
+        case_id = self.storage.create_case(
             owner,
             intake.title or filename or "Remiss utan titel",
             filename,
@@ -186,6 +163,8 @@ class DraftingService:
             intake_json(intake),
             exclude_sources=exclude_sources,
         )
+        self._begin(case_id, intake, exclude_sources or [])
+        return case_id
 
     def correct_intake(
         self, owner: str, case_id: str, *, title: str, proposals: list[str], proposers: list[str], dnr: str
@@ -202,104 +181,169 @@ class DraftingService:
             dnr=dnr.strip(),
         )
         self.storage.update_case(owner, case_id, title=intake.title or case.title, intake=intake_json(intake))
-        self._conversations.pop(case_id, None)
         return intake
 
-    # ------------------------------------------------------------------ drafting
-    def _pipeline(self, on_event: EventHandler | None) -> Pipeline:
-        if on_event is not None and self._searcher is None:
-            on_event(Event("step", "index", "Läser in sökindexet"))
-        if on_event is not None and self._chat is None:
-            on_event(Event("step", "model", "Startar språkmodellen (första gången tar det en stund)"))
-        factory = PipelineFactory.from_settings(self.settings, self.backend(), self.prompts())
-        return factory.build(self.searcher(), on_event=on_event)
+    # ------------------------------------------------------------------ drafting (one thread per case)
+    def _checkpointer(self) -> SqliteSaver:
+        with self._lock:
+            if self._saver is None:
+                self._saver = self._stack.enter_context(open_checkpointer(self.settings.conversations_path))
+            return self._saver
 
-    def _save(self, owner: str, case_id: str, conv: Conversation, origin: str, note: str) -> DraftRow:
-        assert conv.state is not None and conv.draft is not None
+    def _chat_for_graph(self) -> ChatModel:
+        """The backend if it runs, else one that starts it on the first model call."""
+        if self._chat is not None:
+            return self._chat
+        try:
+            return LazyChat(kind=choose_kind(self.settings), open=self.backend)
+        except LLMError as exc:
+            raise AppError(str(exc)) from exc
+
+    def _thread(self, case_id: str, on_event: EventHandler | None = None) -> DraftThread:
+        """The case's conversation; the index and the model are opened when a step first needs them."""
+        factory = PipelineFactory.from_settings(self.settings, self._chat_for_graph(), self.prompts())
+
+        def pipeline() -> Pipeline:
+            if on_event is not None and self._searcher is None:
+                on_event(Event("step", "index", "Läser in sökindexet"))
+            return factory.build(self.searcher(), on_event=on_event)
+
+        return DraftThread(build_graph(pipeline, self._checkpointer()), case_id)
+
+    def _run(self, work: Callable[[], Turn]) -> Turn:
+        try:
+            return work()
+        except DraftInputError as exc:
+            raise AppError(str(exc)) from exc
+        except LLMError as exc:
+            raise AppError(f"Språkmodellen svarade inte: {exc}") from exc
+        except (StateFormatError, ThreadError) as exc:
+            raise AppError(str(exc)) from exc
+
+    def _save(self, owner: str, case_id: str, turn: Turn, origin: str, note: str) -> DraftRow:
+        assert turn.state.draft is not None
         return self.storage.add_draft(
             owner,
             case_id,
-            conv.draft.to_json() | {"warnings": list(conv.state.warnings)},
+            turn.state.draft.to_json() | {"warnings": list(turn.state.warnings)},
             origin=origin,
             note=note,
-            state=conv.state,
-            backend=conv.pipeline.chat.kind,
+            checkpoint=turn.checkpoint_id,
+            backend=self._chat_for_graph().kind,
         )
 
-    def draft(self, owner: str, case_id: str, on_event: EventHandler | None = None) -> DraftRow:
-        """The first draft of a case (or a fresh one after corrections)."""
+    def _begin(self, case_id: str, intake: Intake, exclude: list[str]) -> None:
+        """A new case's thread: the intake is checked and the thread waits for the official's
+        confirmation (a remiss that cannot be drafted from waits too; its warnings say why)."""
+        state = DraftState(intake=intake, exclude_sources=tuple(exclude))
+        # A remiss that cannot be drafted from, or a missing index, is reported when the official goes on.
+        with self._lock, contextlib.suppress(DraftInputError, AppError):
+            self._thread(case_id).start(state, pause=("intake", "standpoint"))
+
+    def propose(self, owner: str, case_id: str, on_event: EventHandler | None = None) -> StandpointStep:
+        """Read the sources, try the competence and propose a standpoint; the thread then waits for the
+        official's decision (`decide`). Continues from the intake confirmation, or starts anew."""
         case = self.storage.case(owner, case_id)
         intake = intake_from_json(case.remiss_text, case.intake)
         with self._lock:
-            conv = Conversation(self._pipeline(on_event))
-            try:
-                conv.start(intake, exclude_sources=tuple(case.exclude_sources))
-            except DraftInputError as exc:
-                raise AppError(str(exc)) from exc
-            except LLMError as exc:
-                raise AppError(f"Språkmodellen svarade inte: {exc}") from exc
-            conv.pipeline.on_event = None
-            self._conversations[case_id] = conv
-            return self._save(owner, case_id, conv, "pipeline", "")
+            thread = self._thread(case_id, on_event)
+            waiting = thread.turn().waiting_for if thread.exists() else None
+            if waiting == "intake":
+                turn = self._run(lambda: thread.resume(intake_json(intake)))
+            else:
+                fresh = DraftState(intake=intake, exclude_sources=tuple(case.exclude_sources))
+                turn = self._run(lambda: thread.start(fresh, pause=("standpoint",)))
+        step = self.pending(owner, case_id)
+        assert step is not None and turn.waiting_for == "standpoint"
+        return step
 
-    def _conversation(self, owner: str, case_id: str) -> Conversation:
-        conv = self._conversations.get(case_id)
+    def pending(self, owner: str, case_id: str) -> StandpointStep | None:
+        """The decision the case waits for: the kompetensprövning and the proposed standpoint."""
+        self.storage.case(owner, case_id)
+        thread = self._thread(case_id)
+        if not thread.exists():
+            return None
+        turn = self._run(thread.turn)
+        if turn.waiting_for != "standpoint":
+            return None
+        return standpoint_step(turn.state)
+
+    def decide(
+        self,
+        owner: str,
+        case_id: str,
+        standpoint: Standpoint | None = None,
+        notes: str = "",
+        on_event: EventHandler | None = None,
+    ) -> DraftRow:
+        """The official's decision: the standpoint and Handläggarens underlag (bullets or paragraphs of
+        text; agent/drafting/notes.py). The draft is written and stored."""
+        self.storage.case(owner, case_id)
+        answer = {"standpoint": standpoint, "notes": [n for n in note_items(notes) if n.strip()]}
+        with self._lock:
+            thread = self._thread(case_id, on_event)
+            if not thread.exists() or thread.turn().waiting_for != "standpoint":
+                raise AppError("Ärendet väntar inte på ett ställningstagande; pröva kompetensen först.")
+            turn = self._run(lambda: thread.resume(answer))
+            return self._save(owner, case_id, turn, "pipeline", "")
+
+    def draft(self, owner: str, case_id: str, on_event: EventHandler | None = None) -> DraftRow:
+        """A draft in one go: the proposed standpoint is taken as it is, without notes."""
+        self.propose(owner, case_id, on_event)
+        return self.decide(owner, case_id, on_event=on_event)
+
+    def _latest_checkpoint(self, owner: str, case_id: str) -> str:
         drafts = self.storage.drafts(owner, case_id)
         if not drafts:
             raise AppError("Ärendet har inget utkast ännu. Skriv ett utkast först.")
         latest = drafts[-1]
-        if conv is None or conv.draft is None or conv.draft.text != latest.draft["text"]:
-            state = self.storage.state(owner, case_id, latest.version)
-            if not isinstance(state, DraftState):
-                raise AppError("Utkastets underlag kunde inte läsas; skriv ett nytt utkast.")
-            conv = Conversation(
-                self._pipeline(None), state=state, versions=[state.draft] if state.draft else []
-            )
-            self._conversations[case_id] = conv
-        return conv
+        if latest.checkpoint is None:
+            raise AppError(W_LEGACY.format(n=latest.version))
+        return latest.checkpoint
 
     def revise(
         self, owner: str, case_id: str, message: str, on_event: EventHandler | None = None
     ) -> tuple[str, DraftRow | None]:
-        """A chat message: the assistant's reply, and the new version if the draft changed."""
+        """A chat message on the newest version: the assistant's reply, and the new version if the draft
+        changed (from an older version this is a new branch of the conversation)."""
+        at = self._latest_checkpoint(owner, case_id)
         with self._lock:
-            conv = self._conversation(owner, case_id)
-            conv.pipeline.on_event = on_event
+            thread = self._thread(case_id, on_event)
             self.storage.add_message(owner, case_id, "user", message)
-            try:
-                reply = conv.send(message)
-            except LLMError as exc:
-                raise AppError(f"Språkmodellen svarade inte: {exc}") from exc
-            finally:
-                conv.pipeline.on_event = None
-            row = self._save(owner, case_id, conv, "chat", message) if reply.draft is not None else None
-            self.storage.add_message(owner, case_id, "assistant", reply.text, row.version if row else None)
-            return reply.text, row
+            turn = self._run(lambda: thread.send(message, at=at))
+            row = self._save(owner, case_id, turn, "chat", message) if turn.changed else None
+            self.storage.add_message(owner, case_id, "assistant", turn.reply, row.version if row else None)
+            return turn.reply, row
 
     def edit(self, owner: str, case_id: str, text: str) -> DraftRow:
         """The official's own edit of the text: verified against the same sources, saved as a version."""
+        at = self._latest_checkpoint(owner, case_id)
         with self._lock:
-            conv = self._conversation(owner, case_id)
-            state = conv.state
-            assert state is not None and state.draft is not None
+            thread = self._thread(case_id)
+            state = self._run(lambda: thread.turn(at)).state
+            assert state.draft is not None
             ignore = [state.intake.dnr] if state.intake.dnr else []
             citations, verification = verify_draft(text, state.sources(), ignore_dnrs=ignore)
             state.text = text
             state.draft = dataclasses.replace(
                 state.draft, text=text, citations=citations, verification=verification
             )
-            conv.versions.append(state.draft)
-            return self._save(owner, case_id, conv, "manual", MANUAL_NOTE)
+            turn = self._run(lambda: thread.replace_state(state, at=at))
+            return self._save(owner, case_id, turn, "manual", MANUAL_NOTE)
 
     def restore(self, owner: str, case_id: str, version: int) -> DraftRow:
-        """Go back to an earlier version: it becomes the newest version again."""
-        with self._lock:
-            state = self.storage.state(owner, case_id, version)
-            if not isinstance(state, DraftState) or state.draft is None:
-                raise AppError(f"Version {version} kunde inte läsas.")
-            conv = Conversation(self._pipeline(None), state=state, versions=[state.draft])
-            self._conversations[case_id] = conv
-            return self._save(owner, case_id, conv, "manual", f"Återställd till version {version}")
+        """Go back to an earlier version: it becomes the newest version again, and the conversation goes
+        on from its checkpoint."""
+        row = self.storage.draft_by_ref(owner, f"{case_id}:{version}")
+        return self.storage.add_draft(
+            owner,
+            case_id,
+            row.draft,
+            origin="manual",
+            note=f"Återställd till version {version}",
+            checkpoint=row.checkpoint,
+            backend=self._chat_for_graph().kind,
+        )
 
     # ------------------------------------------------------------------ cases, versions, reviews (pages)
     def cases(self, owner: str) -> list[CaseRow]:

@@ -1,0 +1,143 @@
+"""A drafting conversation kept in a SQLite checkpointer: every case is a thread, every version a checkpoint.
+
+    with open_checkpointer(settings.data_dir / "conversations.sqlite") as saver:
+        thread = DraftThread(factory.build_graph(searcher, checkpointer=saver), "case-1")
+        turn = thread.start(DraftState(intake=intake), pause=("standpoint",))
+        turn.waiting_for                                     # "standpoint": the official decides
+        turn = thread.resume({"standpoint": "besvarad", "notes": ["Vi driver redan …"]})
+        turn.state.draft, turn.checkpoint_id                 # version 1 and where it is stored
+        turn = thread.send("kortare")                        # version 2
+        turn = thread.send("kortare", at=first_checkpoint)   # time travel: a new branch from version 1
+
+A restart loses nothing: a new process opens the same file and resumes or revises from any stored
+checkpoint (`at`); without `at` the thread's newest checkpoint is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.types import Command
+
+from agent.drafting.graph import ANSWER, ConversationState, DraftGraph, Pause, start_input
+from agent.drafting.pipeline import DraftState
+from agent.drafting.state_codec import dump_state, load_state
+
+
+class ThreadError(LookupError):
+    """The thread or checkpoint does not exist (Swedish message)."""
+
+
+@contextlib.contextmanager
+def open_checkpointer(path: Path) -> Iterator[SqliteSaver]:
+    """The SQLite checkpointer in `path` (created on first use; WAL, shared by the app's threads)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        saver = SqliteSaver(conn)
+        saver.setup()
+        yield saver
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Where the thread stands after a run: the state, and what (if anything) it waits for."""
+
+    state: DraftState
+    version: int  # drafts written on the thread so far
+    checkpoint_id: str
+    waiting_for: Pause | None  # the official's decision the run paused for
+    reply: str = ""  # the answer to a chat message
+    intent: str = ""
+    changed: bool = False  # this run wrote a new draft
+
+
+class DraftThread:
+    def __init__(self, graph: DraftGraph, thread_id: str) -> None:
+        self.graph = graph
+        self.thread_id = thread_id
+
+    def _config(self, at: str | None = None) -> RunnableConfig:
+        configurable: dict[str, Any] = {"thread_id": self.thread_id, "checkpoint_ns": ""}
+        if at:
+            configurable["checkpoint_id"] = at
+        return {"configurable": configurable}
+
+    def _run(self, payload: ConversationState | Command[Any], at: str | None, before: int) -> Turn:
+        self.graph.invoke(payload, self._config(at))
+        turn = self.turn()
+        return Turn(
+            turn.state,
+            turn.version,
+            turn.checkpoint_id,
+            turn.waiting_for,
+            turn.reply,
+            turn.intent,
+            changed=turn.version > before and turn.waiting_for is None,
+        )
+
+    def turn(self, at: str | None = None) -> Turn:
+        """The thread at checkpoint `at` (default: its newest)."""
+        snapshot = self.graph.get_state(self._config(at))
+        values = snapshot.values
+        if not values or "work" not in values:
+            where = f"checkpoint {at} i " if at else ""
+            raise ThreadError(f"Det finns inget sparat utkastarbete för {where}ärendet {self.thread_id}.")
+        waiting = None
+        for interrupt in snapshot.interrupts:
+            if isinstance(interrupt.value, dict):
+                waiting = interrupt.value.get("step")
+        return Turn(
+            state=load_state(values["work"]),
+            version=int(values.get("version", 0)),
+            checkpoint_id=str(snapshot.config["configurable"]["checkpoint_id"]),
+            waiting_for=waiting,
+            reply=str(values.get("reply", "")) if not snapshot.next else "",
+            intent=str(values.get("intent", "")),
+        )
+
+    def exists(self) -> bool:
+        return bool(self.graph.get_state(self._config()).values)
+
+    def start(self, state: DraftState, pause: tuple[Pause, ...] = (), at: str | None = None) -> Turn:
+        """Draft from the beginning (pausing where `pause` says); on an existing thread, a new run."""
+        before = self.turn(at).version if self.exists() else 0
+        return self._run(start_input(state, pause), at, before)
+
+    def resume(self, answer: Any, at: str | None = None) -> Turn:
+        """Go on after a pause with the official's answer (see agent/drafting/graph.py)."""
+        before = self.turn(at)
+        if before.waiting_for is None:
+            raise ThreadError("Utkastarbetet väntar inte på något beslut.")
+        # Wrapped: LangGraph reads `resume=None`, and a dict it takes for a map of interrupt ids (an empty
+        # one too), as "no answer".
+        return self._run(Command(resume={ANSWER: answer}), at, before.version)
+
+    def send(self, message: str, at: str | None = None) -> Turn:
+        """A chat message on the draft at `at` (default: the newest); from an older checkpoint this is
+        a new branch of the conversation."""
+        before = self.turn(at)
+        if before.state.draft is None:
+            raise ThreadError("Det finns inget utkast att revidera ännu.")
+        return self._run({"request": message}, at, before.version)
+
+    def replace_state(self, state: DraftState, at: str | None = None) -> Turn:
+        """Store a state changed outside the graph (the official's own edit of the text) as a new version."""
+        before = self.turn(at)
+        config = self.graph.update_state(
+            self._config(at),
+            {"work": dump_state(state), "version": before.version + 1, "reply": "", "rerun": ""},
+            as_node="verify",
+        )
+        turn = self.turn(str(config["configurable"]["checkpoint_id"]))
+        return Turn(turn.state, turn.version, turn.checkpoint_id, None, changed=True)

@@ -1,0 +1,34 @@
+"""The app's library: everything the Streamlit pages do, as plain methods that tests call directly.
+
+`DraftingService` owns the long-lived parts (the index searcher and the language-model backend, both
+started on first use and shared by all browser sessions) and the persistent state (`Storage`). The
+pages in `ui/` only render what it returns. Errors the user can act on are `AppError` with a Swedish
+message saying what to do; nothing else should reach the page as a stack trace.
+
+Drafting runs are serialised with a lock: the local model answers one request at a time anyway, and
+the pipeline's searcher is not meant for concurrent use. A second user waits (the page says so).
+"""
+
+from agent.drafting.analysis import STANDPOINTS
+from agent.drafting.models import COMPETENCE_SV
+from agent.drafting.pipeline import STEP_LABELS, Event
+from agent.service.core import DraftingService, EventHandler
+from agent.service.views import AppError, EvalRun, ServiceStatus, StandpointStep
+from agent.sources.atlas import HOLDER_SV
+from agent.sources.models import Document
+
+# The pages import from `agent` only this package (and agent.config, agent.export).
+__all__ = [
+    "COMPETENCE_SV",
+    "HOLDER_SV",
+    "STANDPOINTS",
+    "STEP_LABELS",
+    "AppError",
+    "Document",
+    "DraftingService",
+    "EvalRun",
+    "Event",
+    "EventHandler",
+    "ServiceStatus",
+    "StandpointStep",
+]
