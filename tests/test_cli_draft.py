@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -211,3 +212,19 @@ def test_standpoint_decided_beforehand(invoke, tmp_path: Path) -> None:  # type:
     assert any("kompetensprövningen fann förslaget utanför" in w for w in data["warnings"])
     bad = run("draft", str(motion), "--standpoint", "bifall")
     assert bad.exit_code == 2 and squash("--standpoint ska vara") in squash(bad.stderr)
+
+
+def test_a_chat_goes_on_later_with_remiss_chat(invoke) -> None:  # type: ignore[no-untyped-def]
+    chat = FakeChat(standpoint="avstyrker")
+    first = invoke(chat)(
+        "draft", str(STOCKHOLM_FILE), "--exclude-source", STOCKHOLM, "--chat", input="kortare\n\n"
+    )
+    assert first.exit_code == 0, first.output
+    thread = re.search(r"Samtaletsparassom(cli-[0-9a-f]{12})", squash(first.output))
+    assert thread is not None, first.output
+    # Later, in another invocation: the newest version is shown, and the conversation goes on from it.
+    later = invoke(chat)("chat", thread.group(1), input="byt ståndpunkt till besvarad\n\n")
+    assert later.exit_code == 0, later.output
+    assert "Ståndpunkten är ändrad till besvarad." in later.stdout
+    missing = invoke(chat)("chat", "cli-finnsinte")
+    assert missing.exit_code == 2 and "ingetsparatutkastarbete" in squash(missing.output)

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from conftest import PROJECT_ROOT, STOCKHOLM
@@ -34,6 +35,7 @@ from agent.evals.metrics import (
 from agent.evals.usage import TokenMeter
 from agent.index.embeddings import HashingEmbedder
 from agent.index.search import Searcher
+from agent.llm.backends import ChatBackend
 
 STOCKHOLM_ID = "stockholm-socn-2025-kompetenscenter-transnationellt-fortryck"
 
@@ -272,32 +274,51 @@ def test_bootstrap_interval() -> None:
 # ------------------------------------------------------------------------------ tokens
 
 
-class _Completions:
-    def create(self, **kwargs: Any) -> Any:
-        if kwargs.get("stream"):
-            delta = SimpleNamespace(content="ord")
-            return iter([SimpleNamespace(choices=[SimpleNamespace(delta=delta)], usage=None)] * 3)
-        return SimpleNamespace(usage=SimpleNamespace(prompt_tokens=100, completion_tokens=7))
+def _metered_backend() -> ChatBackend:
+    """A real ChatBackend (ChatOpenAI, openai) against an endpoint that always answers the same: 100
+    prompt and 7 completion tokens, or a stream of three chunks without usage."""
 
+    def answer(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content).get("stream"):
+            chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m"}
+            body = "".join(
+                "data: "
+                + json.dumps(
+                    chunk | {"choices": [{"index": 0, "delta": {"content": "ord"}, "finish_reason": end}]}
+                )
+                + "\n\n"
+                for end in (None, None, "stop")
+            )
+            return httpx.Response(
+                200, text=body + "data: [DONE]\n\n", headers={"content-type": "text/event-stream"}
+            )
+        message = {"role": "assistant", "content": "{}"}
+        return httpx.Response(
+            200,
+            json={
+                "id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 7, "total_tokens": 107},
+            },
+        )  # fmt: skip
 
-class _MeteredChat:
-    def __init__(self) -> None:
-        self._client = SimpleNamespace(chat=SimpleNamespace(completions=_Completions()))
-
-    def client(self) -> Any:
-        return self._client
+    client = httpx.Client(transport=httpx.MockTransport(answer))
+    return ChatBackend(
+        base_url="http://127.0.0.1:9/v1", api_key="k", model="m", kind="local", http_client=client
+    )
 
 
 def test_token_meter_counts_per_thread_and_marks_estimates() -> None:
-    chat = _MeteredChat()
+    chat = _metered_backend()
     meter = TokenMeter.attach(chat)
     assert meter is not None
     counts = {}
+    schema = {"type": "object", "properties": {}, "required": []}
 
     def work(name: str, calls: int) -> None:
         counts[name] = meter.start()
         for _ in range(calls):
-            chat.client().chat.completions.create(model="m", messages=[])
+            chat.complete_json([{"role": "user", "content": "?"}], schema, 10)
         meter.stop()
 
     threads = [threading.Thread(target=work, args=(n, k)) for n, k in (("a", 2), ("b", 3))]
@@ -309,7 +330,7 @@ def test_token_meter_counts_per_thread_and_marks_estimates() -> None:
     assert (counts["b"].prompt, counts["b"].calls) == (300, 3)
     assert not counts["a"].estimated
     streamed = meter.start()
-    assert len(list(chat.client().chat.completions.create(model="m", messages=[], stream=True))) == 3
+    assert "".join(chat.stream([{"role": "user", "content": "?"}])) == "ordordord"
     meter.stop()
     assert streamed.completion == 3 and streamed.estimated
     assert TokenMeter.attach(SimpleNamespace(kind="local")) is None  # a fake chat: not measured

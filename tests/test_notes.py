@@ -121,3 +121,63 @@ def test_cli_notes_option(
         assert empty.exit_code == 2 and "tom" in empty.output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_note_that_contradicts_the_kompetensprovning_is_flagged(conversation: Chat) -> None:
+    from conftest import FIXTURE_CORPUS, STOCKHOLM
+
+    from agent.drafting.intake import load_intake
+    from agent.drafting.note_check import W_NOTE_PREFIX
+
+    notes = parse_notes(
+        "- Förvaltningen driver redan ett kompetenscenter mot transnationellt förtryck i samverkan.\n"
+        "- Socialtjänsten har haft 40 ärenden om hedersrelaterat våld i år."
+    )
+    conversation.start(load_intake(FIXTURE_CORPUS / STOCKHOLM), exclude_sources=(STOCKHOLM,), notes=notes)
+    assert conversation.last is not None
+    state = conversation.last.state
+    assert state.competence is not None and state.competence.competence == "outside"
+    flagged = [w for w in state.warnings if w.startswith(W_NOTE_PREFIX)]
+    assert len(flagged) == 1  # the first note only; the second states a fact, not who is responsible
+    assert "Handläggarens underlag, punkt 1" in flagged[0] and "Säkerhetspolisen" in flagged[0]
+    assert notes[0].text.rstrip(".") in (state.draft.text if state.draft else "")  # flagged, still used
+
+
+def test_a_note_calling_a_municipal_task_someone_elses_is_flagged(conversation: Chat) -> None:
+    from agent.drafting.note_check import W_NOTE_PREFIX
+
+    notes = parse_notes("- Läxhjälp på bibliotek är ett statligt ansvar och ingen kommunal uppgift.")
+    conversation.start(parse_intake(MOTION), notes=notes)
+    assert conversation.last is not None
+    state = conversation.last.state
+    assert state.competence is not None and state.competence.competence == "within"
+    [warning] = [w for w in state.warnings if w.startswith(W_NOTE_PREFIX)]
+    assert "inte är kommunens" in warning
+    # The notes of the earlier test case state facts: nothing is flagged.
+    conversation.start(parse_intake(MOTION), notes=parse_notes(NOTES))
+    assert conversation.last is not None
+    assert not [w for w in conversation.last.state.warnings if w.startswith(W_NOTE_PREFIX)]
+
+
+def test_a_strong_model_writes_from_the_notes_and_its_citations_of_them_verify(
+    drafting_searcher: Searcher, drafting_settings: Settings
+) -> None:
+    from agent.drafting.factory import PipelineFactory
+    from agent.drafting.graph import run_draft
+    from agent.drafting.pipeline import DraftState
+
+    notes = parse_notes(NOTES)
+    prose = (
+        "Förvaltningen driver redan läxhjälp på två av stadens fem bibliotek (Handläggarens underlag, "
+        "punkt 1). Förvaltningen föreslår att förslaget anses besvarat."
+    )
+    chat = FakeChat(kind="openai", standpoint="besvarad", prose=[prose])
+    prompts = load_prompts(drafting_settings.prompts_dir, drafting_settings.prompt_version)
+    graph = PipelineFactory(chat, prompts, prompt_chars=3000).build_graph(drafting_searcher)
+    state = run_draft(graph, DraftState(intake=parse_intake(MOTION), notes=notes))
+    assert state.draft is not None and state.draft.verification.ok, state.draft
+    assert "underlag/1" in {c.source_id for c in state.draft.citations}
+    prompt = chat.calls[-1][1][-1]["content"]  # the prose prompt: notes first, even on a small budget
+    assert all(n.label in prompt for n in notes)
+    listing = prompt[prompt.index("Källor:") :].removeprefix("Källor:").lstrip()
+    assert listing.startswith(f"[{notes[0].label}]")

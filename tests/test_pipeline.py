@@ -290,6 +290,17 @@ def test_prompt_files_are_versioned(tmp_path: Path, drafting_settings: Settings)
         load_prompts(tmp_path, "drafting-v9")
 
 
+def test_model_messages_come_from_langchain_prompt_templates(drafting_settings: Settings) -> None:
+    p = load_prompts(drafting_settings.prompts_dir, "drafting-v3")
+    template = p.template("system_narrow", "standpoint")
+    assert set(template.input_variables) == {"proposals", "sources"}
+    # A field value with braces is data, not a placeholder; the messages are the file's texts, filled.
+    messages = p.messages("system_narrow", "standpoint", proposals="- att {x} byggs", sources="[1] a")
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert messages[0]["content"] == str(p.data["system_narrow"]).strip()
+    assert "- att {x} byggs" in messages[1]["content"] and "[1] a" in messages[1]["content"]
+
+
 # --------------------------------------------------------------------------- whole pipeline
 
 

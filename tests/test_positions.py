@@ -88,11 +88,22 @@ OTHER = answer(
 )
 
 
+PROTOCOL = answer(  # a protocol with several matters: its position is on another one
+    "remissvar/protocol.txt",
+    "Exempelby kommun, kommunfullmäktige",
+    [
+        "Motionen om lekplatser för barn och familjer i ytterområdena behandlades under punkt 4.",
+        "Fullmäktige avslår motionen om nya parkeringsavgifter i centrum.",
+    ],
+    dnr="KF 2018/7",
+)
+
+
 @dataclass
 class Sections:
     """The one thing `earlier_positions` asks the index: every section of an answer."""
 
-    docs: list[Document] = field(default_factory=lambda: [*SAME, *OTHER])
+    docs: list[Document] = field(default_factory=lambda: [*SAME, *OTHER, *PROTOCOL])
 
     def documents_of(self, source: str) -> list[Document]:
         return [d for d in self.docs if d.source == source]
@@ -101,8 +112,9 @@ class Sections:
 def test_positions_are_found_in_sibling_sections_and_the_same_organisation_comes_first() -> None:
     intake = parse_intake(MOTION)
     assert intake.addressed_to == "socialnämnden"
-    evidence = Evidence(precedents=[OTHER[0], SAME[0]])  # the other answer ranked first
+    evidence = Evidence(precedents=[OTHER[0], SAME[0], PROTOCOL[0]])  # the other answer ranked first
     positions = earlier_positions(intake, evidence, Sections())  # type: ignore[arg-type]
+    # (the protocol's only position is on parking fees: not on this topic, not used)
     assert [(p.doc.id, p.standpoint, p.same_body) for p in positions] == [
         ("remissvar/same.txt#s2", "avstyrker", True),  # found in the section after the retrieved one
         ("remissvar/other.txt#s1", "tillstyrker", False),

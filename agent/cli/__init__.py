@@ -1,7 +1,7 @@
 """`remiss`: the command line of Remissagenten (Swedish for the user, English in the code).
 
 One typer app with sub-apps: `index` (agent/cli/index.py), `eval` (agent/cli/evaluation.py) and the
-commands `search`/`show` (lookup.py), `draft` (drafting.py) and `app` (webapp.py).
+commands `search`/`show` (lookup.py), `draft` and `chat` (drafting.py) and `app` (webapp.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ app.add_typer(eval_app, name="eval")
 app.command()(lookup.search)
 app.command()(lookup.show)
 app.command()(drafting.draft)
+app.command()(drafting.chat)
 app.command("app")(webapp.run_app)
 
 __all__ = ["app", "main", "streamlit_command"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import uuid
 from collections.abc import Callable
@@ -24,8 +25,11 @@ from agent.drafting.models import COMPETENCE_SV, Draft, Standpoint
 from agent.drafting.notes import parse_notes
 from agent.drafting.pipeline import DraftInputError, DraftState, Event
 from agent.drafting.prompts import PromptError, load_prompts
-from agent.drafting.thread import DraftThread, open_checkpointer
-from agent.llm import LLMError, open_backend
+from agent.drafting.state_codec import StateFormatError
+from agent.drafting.thread import DraftThread, ThreadError, open_checkpointer
+from agent.llm import LLMError, choose_kind, open_backend
+from agent.llm.backends import ChatModel
+from agent.llm.lazy import LazyChat
 from agent.sources.errors import SourceError
 from agent.sources.models import Document
 
@@ -255,3 +259,46 @@ def _chat_loop(thread: DraftThread, draft: Draft, as_json: bool) -> Draft:
         if new is not None:
             _print_draft(new)
     return draft
+
+
+def chat(
+    thread_id: Annotated[str, typer.Argument(help="Samtalets namn, t.ex. cli-3f2a9c1b0d4e")],
+    backend: BackendOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv utkast och svar som JSON")] = False,
+) -> None:
+    """Fortsätt ett sparat utkastsamtal (från remiss draft --chat): senaste utkastet visas, sedan tas nya
+    önskemål emot, en rad i taget.
+
+    Exempel: remiss chat cli-3f2a9c1b0d4e   (namnet visas när remiss draft --chat börjar)
+    """
+    settings = settings_for(backend)
+    if not settings.conversations_path.is_file():
+        raise fail(f"Det finns inga sparade samtal i {settings.data_dir}.", 2)
+    searcher = open_searcher()
+    try:
+        prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
+        with contextlib.ExitStack() as stack:
+            started: list[ChatModel] = []
+
+            def model() -> ChatModel:  # the model starts at the first message that needs it
+                if not started:
+                    started.append(stack.enter_context(open_backend(settings)))
+                return started[0]
+
+            saver = stack.enter_context(open_checkpointer(settings.conversations_path))
+            factory = PipelineFactory.from_settings(settings, LazyChat(choose_kind(settings), model), prompts)
+            thread = DraftThread(factory.build_graph(searcher, checkpointer=saver), thread_id)
+            turn = thread.turn()
+            if turn.state.draft is None:
+                raise fail(f"Samtalet {thread_id} har inget utkast ännu.", 2)
+            _print_result(
+                turn.state.draft, turn.state.intake, turn.state.warnings, as_json=as_json, stream=False
+            )
+            _chat_loop(thread, turn.state.draft, as_json)
+    except (PromptError, LLMError) as exc:
+        raise fail(str(exc)) from exc
+    except (ThreadError, StateFormatError) as exc:
+        raise fail(str(exc), 2) from exc
+    except KeyboardInterrupt:
+        console.print("Avbrutet.")
+        raise typer.Exit(130) from None

@@ -22,7 +22,7 @@ from agent.drafting.intake import Proposal
 from agent.drafting.models import Analysis, Argument, Standpoint
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import FRAME_IDS, Evidence
-from agent.drafting.text import clip, narrow_messages
+from agent.drafting.text import clip
 from agent.llm.backends import ChatModel
 from agent.llm.structured import JsonAnswer, ask_json
 from agent.sources.models import Document
@@ -92,14 +92,15 @@ def choose_standpoint(
     listing = "\n".join(
         f"[{i + 1}] {d.label}: {clip(d.text, MAX_SOURCE_CHARS)}" for i, d in enumerate(sources)
     )
-    user = prompts.text(
+    messages = prompts.messages(
+        "system_narrow",
         "standpoint",
         proposals="\n".join(f"- {clip(neutralize(p.text)[0], 500)}" for p in proposals),
         sources=listing or "(inget underlag hittades)",
     )
     answer = ask_json(
         chat,
-        narrow_messages(prompts, user),
+        messages,
         standpoint_answer(max(1, len(sources))),
         max_tokens=60,
         name="standpunkt",

@@ -375,7 +375,10 @@ def write_prose(
     budget: int = DEFAULT_PROMPT_CHARS,
 ) -> str:
     docs = {d.id: d for d in sources}
-    user = prompts.text(
+    # The official's notes first: the prompt budget may cut the last sources, never them.
+    sources = sorted(sources, key=lambda d: d.kind != "note")
+    messages = prompts.messages(
+        "prose_system",
         "prose_user",
         title=intake.title or "(utan titel)",
         proposals="\n".join(f"- {neutralize(p.text)[0]}" for p in intake.proposals[:6]) or "(inga)",
@@ -384,10 +387,6 @@ def write_prose(
         arguments=_arguments_listing(analysis, docs),
         sources=sources_listing(sources, budget=budget),
     )
-    messages = [
-        {"role": "system", "content": prompts.text("prose_system")},
-        {"role": "user", "content": user},
-    ]
     return _collect(chat.stream(messages, max_tokens=PROSE_MAX_TOKENS), on_token).strip() + "\n"
 
 
@@ -401,13 +400,13 @@ def revise_prose(
     budget: int = DEFAULT_PROMPT_CHARS,
 ) -> str:
     budget = max(2000, budget - len(text))
-    user = prompts.text(
-        "revise_user", request=request, draft=text, sources=sources_listing(sources, budget=budget)
+    messages = prompts.messages(
+        "revise_system",
+        "revise_user",
+        request=request,
+        draft=text,
+        sources=sources_listing(sources, budget=budget),
     )
-    messages = [
-        {"role": "system", "content": prompts.text("revise_system")},
-        {"role": "user", "content": user},
-    ]
     return _collect(chat.stream(messages, max_tokens=PROSE_MAX_TOKENS), on_token).strip() + "\n"
 
 

@@ -131,6 +131,7 @@ def _review_standpoint(pipeline_for: PipelineFor) -> Node:
             pipeline_for().set_standpoint(work, cast(Standpoint, standpoint))
         if answer.get("notes"):
             work.notes = notes_from_items([str(n) for n in answer["notes"]])
+            pipeline_for().check_notes(work)
         work.streamed = ""  # the opening shown before the pause is shown again with the whole draft
         return {"work": dump_state(work)}
 

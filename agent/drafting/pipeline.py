@@ -37,6 +37,7 @@ from agent.drafting.compose import (
 from agent.drafting.guard import W_INJECTION, neutralize
 from agent.drafting.intake import W_NO_PROPOSAL, Intake, Proposal
 from agent.drafting.models import Analysis, Citation, Draft, Standpoint, Verification
+from agent.drafting.note_check import W_NOTE_PREFIX, note_conflicts
 from agent.drafting.positions import Position, earlier_positions
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import MAX_PROPOSALS_USED, Evidence, retrieve
@@ -205,7 +206,13 @@ class Pipeline:
             self.set_standpoint(state, state.standpoint_override)
         else:
             self._compare_positions(state)
+        self.check_notes(state)
         self.emit("info", "analysis", state.analysis.standpoint)
+
+    def check_notes(self, state: DraftState) -> None:
+        """Flag the official's notes that contradict the kompetensprövning (note_check.py)."""
+        kept = [w for w in state.warnings if not w.startswith(W_NOTE_PREFIX)]
+        state.warnings = kept + note_conflicts(state.notes, state.competence)
 
     def set_standpoint(self, state: DraftState, standpoint: Standpoint) -> None:
         """The official's standpoint replaces the proposed one (the arguments and sources stay); a

@@ -9,6 +9,12 @@ proposal phrase ("föreslår att motionen avslås", "motionen anses besvarad", "
 gives the standpoint; the sentence is used verbatim, with the answer's body, date and Dnr, and the
 section it stands in becomes a source the draft may cite (verification checks the quotation).
 
+An answer, and even more a protocol, may state positions on several matters, so a position counts only
+when it stands in a retrieved section that is on the proposal's topic (`MIN_SHARED_SECTION` content
+words in common) or names the topic itself (`MIN_SHARED_SENTENCE`). Measured on the public cases
+before this rule (evals/results/2026-12-02-local-drafting-v3-positions), 10 of 26 drafts quoted a
+position and some were about other matters (a handikappråd on kundval, quoted for a kompetenscenter).
+
 "Same organisation" compares the answering body of the remiss ("socialnämnden") with the earlier
 answer's body ("Stockholms stad, socialförvaltningen") by the name of the field ("social"); the
 municipality itself is not known from the remiss text, so an answer of another municipality's nämnd
@@ -23,12 +29,15 @@ from dataclasses import dataclass
 from agent.drafting.intake import Intake, normalize_ws
 from agent.drafting.models import Standpoint
 from agent.drafting.retrieve import Evidence
+from agent.drafting.text import content_terms
 from agent.index.search import Searcher
 from agent.sources.models import Document
 from agent.text.sentences import sentence_spans
 
 MAX_ANSWERS = 3  # earlier answers looked at (the most relevant retrieved ones)
 MAX_SENTENCE_CHARS = 350
+MIN_SHARED_SECTION = 3  # content words a retrieved section shares with the proposals to be on topic
+MIN_SHARED_SENTENCE = 2  # … or that the position sentence itself shares with them
 
 # The standpoint a decision or proposal phrase states (general Swedish practice in motion answers).
 _STANDPOINT_PATTERNS: tuple[tuple[Standpoint, re.Pattern[str]], ...] = (
@@ -93,17 +102,28 @@ def _position_in(doc: Document) -> tuple[str, Standpoint] | None:
     return None
 
 
+def _on_topic(sentence: str, doc: Document, relevant: list[Document], topic: set[str]) -> bool:
+    """A position counts when it stands in a retrieved section that is on the proposal's topic, or
+    names the topic itself: an answer (or a protocol) may hold positions on other matters too."""
+    if doc in relevant:
+        return True
+    return len(content_terms(sentence) & topic) >= MIN_SHARED_SENTENCE
+
+
 def earlier_positions(intake: Intake, evidence: Evidence, searcher: Searcher) -> list[Position]:
-    """The positions of the most relevant earlier answers, the same organisation's first."""
+    """The positions of the most relevant earlier answers on the proposal's topic, the same
+    organisation's first."""
     ours = fields(intake.addressed_to)
+    topic = content_terms(" ".join(p.text for p in intake.proposals) or intake.title)
     sources = list(dict.fromkeys(d.source for d in evidence.precedents))[:MAX_ANSWERS]
     found: list[Position] = []
     for source in sources:
         retrieved = [d for d in evidence.precedents if d.source == source]
+        relevant = [d for d in retrieved if len(content_terms(d.text) & topic) >= MIN_SHARED_SECTION]
         sections = searcher.documents_of(source) or retrieved
         for doc in [*retrieved, *(d for d in sections if d not in retrieved)]:
             hit = _position_in(doc)
-            if hit is None:
+            if hit is None or not _on_topic(hit[0], doc, relevant, topic):
                 continue
             body = str(doc.metadata.get("body") or "")
             found.append(

@@ -1,7 +1,9 @@
 """The versioned prompt and phrasing files in `prompts/` (`prompts/<version>.yaml`).
 
 Every draft records the `version` of the file it was made with. Texts are Swedish; placeholders
-are `str.format` fields.
+are `{field}`s (literal braces doubled). What the model is sent is built by LangChain prompt templates
+(`Prompts.messages`: a `ChatPromptTemplate` of a system and a user text); the phrasings of the
+assembled local draft and the chat replies are filled with `str.format`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from langchain_core.messages import convert_to_openai_messages
+from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 
@@ -43,9 +47,6 @@ class Prompts:
     version: str
     data: dict[str, Any]
 
-    def text(self, key: str, **fields: Any) -> str:
-        return str(self.data[key]).format(**fields).strip()
-
     def phrase(self, key: str, **fields: Any) -> str:
         value: Any = self.data["phrasings"]
         for part in key.split("."):
@@ -54,6 +55,23 @@ class Prompts:
 
     def chat(self, key: str, **fields: Any) -> str:
         return str(self.data["chat"][key]).format(**fields).strip()
+
+    def template(self, system: str, user: str) -> ChatPromptTemplate:
+        """The LangChain prompt template of a model call: the file's `system` and `user` texts."""
+        return _template(str(self.data[system]), str(self.data[user]))
+
+    def messages(self, system: str, user: str, **fields: Any) -> list[dict[str, Any]]:
+        """The OpenAI chat messages of a model call, the template filled with `fields`."""
+        filled = self.template(system, user).format_messages(**fields)
+        return [
+            {"role": m["role"], "content": str(m["content"]).strip()}
+            for m in convert_to_openai_messages(filled)
+        ]
+
+
+@lru_cache(maxsize=32)
+def _template(system: str, user: str) -> ChatPromptTemplate:
+    return ChatPromptTemplate.from_messages([("system", system), ("user", user)])
 
 
 @lru_cache(maxsize=8)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from agent.drafting.prompts import Prompts
 from agent.text.terms import tokenize
 
 
 def clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
-
-
-def narrow_messages(prompts: Prompts, user: str) -> list[dict[str, Any]]:
-    return [{"role": "system", "content": prompts.text("system_narrow")}, {"role": "user", "content": user}]
 
 
 # Words that say nothing about *which* task (they occur in every instruction or every remiss).

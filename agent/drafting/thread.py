@@ -74,7 +74,9 @@ class DraftThread:
         return {"configurable": configurable}
 
     def _run(self, payload: ConversationState | Command[Any], at: str | None, before: int) -> Turn:
-        self.graph.invoke(payload, self._config(at))
+        # Checkpoints are written when a run ends or pauses, not after every node: a crash mid-run loses
+        # that run only (the official starts it again), and a version costs one checkpoint, not ten.
+        self.graph.invoke(payload, self._config(at), durability="exit")
         turn = self.turn()
         return Turn(
             turn.state,

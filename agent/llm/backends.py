@@ -3,8 +3,9 @@
 The local default is a llama.cpp server (`llama_cpp.server` from llama-cpp-python) that the app
 starts itself on 127.0.0.1 and a free port; OpenAI or any OpenAI-compatible server (vLLM, Ollama,
 a llama.cpp server elsewhere, Azure's compatible endpoint) is used when `OPENAI_BASE_URL` or
-`OPENAI_API_KEY` is configured. Either way the pipeline gets a `ChatBackend` and talks to it
-through the `openai` client or `langchain_openai.ChatOpenAI`, so "local" and "OpenAI" never drift.
+`OPENAI_API_KEY` is configured. Either way the pipeline gets a `ChatBackend`, and every call goes
+through one `langchain_openai.ChatOpenAI` (structured answers, streaming, callbacks for token
+counts), so "local" and "OpenAI" never drift.
 
 Structured output (`ChatBackend.complete_json`):
 - llama-cpp-python's server (0.3.36) accepts `response_format={"type": "json_object", "schema": S}`
@@ -21,7 +22,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+
+from langchain_core.callbacks import BaseCallbackHandler
 
 from agent.llm.local_model import LLMError, resolve_model_path
 from agent.llm.server import LocalServer
@@ -29,7 +32,6 @@ from agent.llm.structured import read_json_object
 
 if TYPE_CHECKING:
     from langchain_openai import ChatOpenAI
-    from openai import OpenAI
 
     from agent.config import Settings
 
@@ -98,26 +100,27 @@ class ChatModel(Protocol):
 
 @dataclass
 class ChatBackend:
-    """An OpenAI-compatible chat endpoint: the local llama.cpp server or OpenAI/a compatible server."""
+    """An OpenAI-compatible chat endpoint: the local llama.cpp server or OpenAI/a compatible server.
+
+    Every call goes through one `langchain_openai.ChatOpenAI` (`langchain()`); `callbacks` are LangChain
+    callback handlers given to every call (the eval suite's token meter, agent/evals/usage.py).
+    """
 
     base_url: str | None
     api_key: str = field(repr=False)
     model: str
     kind: BackendKind
+    http_client: Any = field(default=None, repr=False)  # an httpx.Client to use (tests); default per kind
+    callbacks: list[BaseCallbackHandler] = field(default_factory=list, repr=False)
     last_finish_reason: str | None = field(default=None, init=False)
     _json_mode: Literal["json_schema", "json_object"] | None = field(default=None, init=False, repr=False)
-    _client: Any = field(default=None, init=False, repr=False)
+    _chat: Any = field(default=None, init=False, repr=False)
 
-    def client(self) -> OpenAI:
-        if self._client is None:
-            from openai import OpenAI
-
-            http_client, _ = _http_clients(self.kind)
-            kwargs: dict[str, Any] = {"base_url": self.base_url, "api_key": self.api_key}
-            if http_client is not None:
-                kwargs["http_client"] = http_client
-            self._client = OpenAI(**kwargs)
-        return self._client
+    def langchain(self) -> ChatOpenAI:
+        """The one chat client of this backend (made on first use)."""
+        if self._chat is None:
+            self._chat = self.as_langchain()
+        return cast("ChatOpenAI", self._chat)
 
     def as_langchain(self, **kw: Any) -> ChatOpenAI:
         """A `langchain_openai.ChatOpenAI` for this endpoint; `kw` overrides (temperature, max_tokens…)."""
@@ -130,10 +133,22 @@ class ChatBackend:
             "api_key": self.api_key,
             "temperature": 0.0,
         }
-        if http_client is not None:
+        if self.http_client is not None:
+            params["http_client"] = self.http_client
+        elif http_client is not None:
             params.update(http_client=http_client, http_async_client=http_async_client)
         params.update(kw)
         return ChatOpenAI(**params)
+
+    def _limits(self, max_tokens: int | None, temperature: float) -> dict[str, Any]:
+        """Call arguments. ChatOpenAI sends `max_completion_tokens`; the llama.cpp server (and other
+        compatible servers behind OPENAI_BASE_URL) read `max_tokens`, so it goes in the body too."""
+        kw: dict[str, Any] = {"temperature": temperature}
+        if max_tokens is not None:
+            kw["max_tokens"] = max_tokens
+            if self.base_url is not None:
+                kw["extra_body"] = {"max_tokens": max_tokens}
+        return kw
 
     def _response_format(self, schema: JsonObject, name: str) -> JsonObject:
         mode = self._json_mode or ("json_object" if self.kind == "local" else "json_schema")
@@ -158,16 +173,19 @@ class ChatBackend:
         import openai
 
         try:
-            # plain dicts where openai's stubs want its TypedDicts:
-            response = self.client().chat.completions.create(  # type: ignore[call-overload]
-                model=self.model,
-                messages=messages,
+            answer = self.langchain().invoke(
+                messages,
+                config={"callbacks": self.callbacks},
                 response_format=self._response_format(schema, name),
-                max_tokens=max_tokens,
-                temperature=temperature,
+                **self._limits(max_tokens, temperature),
             )
             if self._json_mode is None:
                 self._json_mode = "json_object" if self.kind == "local" else "json_schema"
+        except openai.LengthFinishReasonError as exc:  # (the structured-output path says so itself)
+            content = exc.completion.choices[0].message.content or "" if exc.completion.choices else ""
+            raise LLMError(
+                f"Modellens JSON-svar blev avbrutet efter {max_tokens} token (max_tokens): {content[:200]!r}"
+            ) from exc
         except openai.APIStatusError as exc:
             # A llama.cpp server behind OPENAI_BASE_URL rejects json_schema (HTTP 500, "Input should
             # be 'text' or 'json_object'"). Other errors (e.g. OpenAI refusing a schema) are raised.
@@ -181,9 +199,8 @@ class ChatBackend:
                 raise
             self._json_mode = "json_object"
             return self.complete_json(messages, schema, max_tokens, temperature=temperature, name=name)
-        choice = response.choices[0]
-        content = choice.message.content or ""
-        if choice.finish_reason == "length":
+        content = answer.content if isinstance(answer.content, str) else ""
+        if answer.response_metadata.get("finish_reason") == "length":
             raise LLMError(
                 f"Modellens JSON-svar blev avbrutet efter {max_tokens} token (max_tokens): {content[:200]!r}"
             )
@@ -201,29 +218,28 @@ class ChatBackend:
         Afterwards `last_finish_reason` says why it ended ("stop", or "length" at `max_tokens`). A
         stream that ends without any finish reason was cut off by the server: `LLMError`.
         """
-        kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": temperature}
-        if max_tokens is not None:
-            kwargs["max_tokens"] = max_tokens
         self.last_finish_reason = None
-        chunks = self.client().chat.completions.create(stream=True, **kwargs)
+        chunks = self.langchain().stream(
+            messages, config={"callbacks": self.callbacks}, **self._limits(max_tokens, temperature)
+        )
         try:
             for chunk in chunks:
-                if not chunk.choices:
-                    continue
-                choice = chunk.choices[0]
-                if choice.delta.content:
-                    yield choice.delta.content
-                if choice.finish_reason:
-                    self.last_finish_reason = choice.finish_reason
+                if isinstance(chunk.content, str) and chunk.content:
+                    yield chunk.content
+                reason = chunk.response_metadata.get("finish_reason")
+                if reason:
+                    self.last_finish_reason = str(reason)
         finally:
-            chunks.close()
+            close = getattr(chunks, "close", None)  # (a generator: closing it closes the HTTP stream)
+            if callable(close):
+                close()
         if self.last_finish_reason is None:
             raise LLMError("Svaret från modellen avbröts innan det var klart (servern avslutade strömmen).")
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._chat = None
+        if self.http_client is not None:
+            self.http_client.close()
 
 
 def choose_kind(settings: Settings) -> BackendKind:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 # show from lower layers are re-exported here ("X as X").
 from agent.config import PROJECT_ROOT, Settings
 from agent.drafting.factory import PipelineFactory
-from agent.drafting.graph import build_graph
+from agent.drafting.graph import DraftGraph, build_graph
 from agent.drafting.intake import (
     Intake,
     Proposal,
@@ -78,6 +78,7 @@ class DraftingService:
         self._stack = contextlib.ExitStack()
         self._lock = threading.RLock()
         self._saver: SqliteSaver | None = None
+        self._plain_graph: DraftGraph | None = None
         atexit.register(self.close)
 
     # ------------------------------------------------------------------ long-lived parts
@@ -129,7 +130,7 @@ class DraftingService:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._stack.close()
-        self._chat = None
+        self._chat, self._saver, self._plain_graph = None, None, None
         if self._searcher is not None:
             with contextlib.suppress(Exception):
                 self._searcher.close()
@@ -200,15 +201,21 @@ class DraftingService:
             raise AppError(str(exc)) from exc
 
     def _thread(self, case_id: str, on_event: EventHandler | None = None) -> DraftThread:
-        """The case's conversation; the index and the model are opened when a step first needs them."""
-        factory = PipelineFactory.from_settings(self.settings, self._chat_for_graph(), self.prompts())
+        """The case's conversation; the index and the model are opened when a step first needs them.
+        The graph without progress events is built once (reading a case needs nothing else)."""
+        if on_event is None and self._plain_graph is not None:
+            return DraftThread(self._plain_graph, case_id)
 
         def pipeline() -> Pipeline:
+            factory = PipelineFactory.from_settings(self.settings, self._chat_for_graph(), self.prompts())
             if on_event is not None and self._searcher is None:
                 on_event(Event("step", "index", "Läser in sökindexet"))
             return factory.build(self.searcher(), on_event=on_event)
 
-        return DraftThread(build_graph(pipeline, self._checkpointer()), case_id)
+        graph = build_graph(pipeline, self._checkpointer())
+        if on_event is None:
+            self._plain_graph = graph
+        return DraftThread(graph, case_id)
 
     def _run(self, work: Callable[[], Turn]) -> Turn:
         try:
