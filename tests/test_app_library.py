@@ -216,3 +216,38 @@ def test_a_very_long_upload_is_cut_with_a_warning_the_case_page_shows(service: D
     assert any("mycket lång" in w for w in intake.warnings)
     case_id = service.create_case("ws:a", text, "lang.txt", intake)
     assert any("mycket lång" in w for w in service.storage.case("ws:a", case_id).intake["warnings"])
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "kind"),
+    [
+        (PNG, "motion.txt", "en PNG-bild"),  # a picture renamed .txt
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(500), "motion.md", "en JPEG-bild"),
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(500), "motion.txt", "Word- eller Office-dokument"),
+        (bytes(range(256)) * 8, "", "en binärfil"),  # pasted garbage
+    ],
+)
+def test_binary_content_is_refused_whatever_its_name(
+    service: DraftingService, data: bytes, name: str, kind: str
+) -> None:
+    with pytest.raises(AppError, match=kind):
+        service.read_remiss(data, name)
+
+
+def test_a_pdf_named_txt_is_read_as_a_pdf_and_utf16_text_is_decoded(
+    service: DraftingService, tmp_path: Path
+) -> None:
+    pdf = make_text_pdf(["\n".join(MOTION.splitlines()[1:60])])
+    _text, intake = service.read_remiss(pdf, "motion.txt")
+    assert intake.proposals
+    text, intake = service.read_remiss(MOTION.encode("utf-16"), "motion.txt")
+    assert "kompetenscenter" in text and intake.proposals
+    from agent.drafting.intake import read_remiss
+
+    picture = tmp_path / "motion.txt"  # the CLI's path: a file on disk
+    picture.write_bytes(PNG)
+    with pytest.raises(Exception, match="PNG-bild"):
+        read_remiss(picture)

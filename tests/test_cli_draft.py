@@ -228,3 +228,18 @@ def test_a_chat_goes_on_later_with_remiss_chat(invoke) -> None:  # type: ignore[
     assert "Ståndpunkten är ändrad till besvarad." in later.stdout
     missing = invoke(chat)("chat", "cli-finnsinte")
     assert missing.exit_code == 2 and "ingetsparatutkastarbete" in squash(missing.output)
+
+
+def test_a_title_only_motion_is_drafted_with_a_warning(invoke) -> None:  # type: ignore[no-untyped-def]
+    title = "Motion om att ordningsvakter ska kunna utföra biljettkontroller i kollektivtrafiken"
+    result = invoke(FakeChat(standpoint="besvarad"))("draft", "-", "--json", input=title + "\n")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["intake"]["proposals"] == [
+        {
+            "text": "att ordningsvakter ska kunna utföra biljettkontroller i kollektivtrafiken",
+            "kind": "att-sats",
+        }
+    ]
+    assert any(w.startswith("Förslaget är hämtat ur rubriken") for w in data["warnings"])
+    assert data["verification"]["unresolved"] == [] and data["text"]

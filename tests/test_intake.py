@@ -17,6 +17,7 @@ from pdf_factory import SAMPLE_ANSWER_PAGES, make_scanned_pdf, make_text_pdf, wr
 from agent.drafting.intake import (
     MAX_PROPOSALS,
     W_NO_ATT,
+    W_NO_PROPOSAL,
     W_NOT_SWEDISH,
     W_TOO_MANY,
     Intake,
@@ -336,3 +337,46 @@ def test_the_package_exports_what_its_importers_use() -> None:
     used_elsewhere = {"Intake", "Proposal", "W_NO_PROPOSAL", "bound_text", "intake_to_json"}
     used_elsewhere |= {"load_intake", "normalize_ws", "parse_intake", "read_remiss"}
     assert used_elsewhere <= set(intake.__all__)
+
+
+TITLE_ONLY = "Motion om att ordningsvakter ska kunna utföra biljettkontroller i kollektivtrafiken"
+
+
+@pytest.mark.parametrize(
+    ("text", "proposal"),
+    [
+        (TITLE_ONLY, "att ordningsvakter ska kunna utföra biljettkontroller i kollektivtrafiken"),
+        (  # the title and an opening paragraph that states no proposal
+            "Motion om att kommunen inrättar en fritidsbank\n\nMånga barn saknar utrustning för idrott.",
+            "att kommunen inrättar en fritidsbank",
+        ),
+        (
+            "Medborgarförslag om fler papperskorgar i parken",
+            "Medborgarförslag om fler papperskorgar i parken",
+        ),
+    ],
+)
+def test_a_title_states_the_proposal_when_nothing_else_does(text: str, proposal: str) -> None:
+    it = parse_intake(text)
+    assert [p.text for p in it.proposals] == [proposal]
+    assert any(w.startswith("Förslaget är hämtat ur rubriken") for w in it.warnings)
+    assert W_NO_PROPOSAL not in it.warnings
+    assert proposal in " ".join(text.split())  # verbatim from the input
+
+
+def test_text_that_states_nothing_is_still_refused() -> None:
+    it = parse_intake("Hej hej.")
+    assert it.proposals == [] and W_NO_PROPOSAL in it.warnings
+
+
+def test_an_opening_att_clause_stays_the_proposal_over_the_title() -> None:
+    """A real motion given as its heading and its att-clause (public eval case, Gotland 2004)."""
+    from conftest import PROJECT_ROOT
+
+    from agent.evals.cases import load_cases
+
+    cases = load_cases(PROJECT_ROOT / "evals" / "cases" / "public.yaml")
+    [case] = [c for c in cases if "placeringsbehov" in c.id]
+    it = parse_intake(case.remiss_text())
+    assert it.proposals[0].text.lstrip("”").startswith("att social- och omsorgsnämnden får i uppdrag")
+    assert not any(w.startswith("Förslaget är hämtat ur rubriken") for w in it.warnings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import hmac
 import html
+import logging
 import os
 import queue
 import re
@@ -28,6 +29,8 @@ from agent.service import (
     Event,
     StandpointStep,
 )
+
+log = logging.getLogger("remissagent.app")
 
 PASSWORD_ENV = "REMISS_APP_PASSWORD"
 
@@ -97,7 +100,8 @@ def _oidc_configured() -> bool:
 def show_error(exc: Exception) -> None:
     if isinstance(exc, AppError):
         st.error(str(exc), icon="⚠️")
-    else:  # never a stack trace on the page; the terminal log has it
+    else:  # never a stack trace on the page; the server log has it
+        log.error("Oväntat fel i appen", exc_info=exc)
         st.error(
             f"Något gick fel: {exc}. Försök igen, eller kontakta den som driftar Remissagenten.", icon="⚠️"
         )

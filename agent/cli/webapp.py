@@ -20,6 +20,7 @@ def streamlit_command(port: int, host: str, script: Path | None = None) -> list[
         "--server.port", str(port), "--server.address", host, "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
         "--client.toolbarMode", "minimal",
+        "--client.showErrorDetails", "none",  # no stack trace in the browser; the server log has it
     ]  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from agent.drafting.intake.metadata import (
@@ -16,6 +17,7 @@ from agent.drafting.intake.metadata import (
 from agent.drafting.intake.models import (
     MAX_PROPOSALS,
     W_FIRST_SENTENCE,
+    W_FROM_TITLE,
     W_NO_ATT,
     W_NO_PROPOSAL,
     W_NO_PROPOSER,
@@ -73,6 +75,8 @@ def parse_intake(text: str) -> Intake:
     segs = segments(text, start, doc_type)
     content = [s for s in segs if not s.answer]
     proposals = _proposals(text, start, segs, content, warnings)
+    title = find_title(text, start, kalla.title if kalla else "")
+    proposals = _from_title(title, proposals, warnings)
     proposers = find_proposers(text, content, doc_type)
     if not proposers and doc_type in {"motion", "remiss"}:
         warnings.append(W_NO_PROPOSER)
@@ -80,7 +84,7 @@ def parse_intake(text: str) -> Intake:
     return Intake(
         text=text,
         doc_type=doc_type,
-        title=find_title(text, start, kalla.title if kalla else ""),
+        title=title,
         proposers=proposers,
         dnr=dnr,
         addressed_to=first_match(ADDRESSEE_RES, head, kalla_desc),
@@ -120,6 +124,31 @@ def _proposals(
         warnings.append(W_TOO_MANY)
         proposals = proposals[:MAX_PROPOSALS]
     return proposals
+
+
+_TITLE_ATT_RE = re.compile(
+    r"^(?:motion|medborgarförslag|e-förslag|förslag)\s+(?:om|angående|gällande)\s+(?P<att>att\s+\S.*)$", re.I
+)
+
+
+def _from_title(title: str, proposals: list[Proposal], warnings: list[str]) -> list[Proposal]:
+    """When the text states no proposal of its own (no att-sats, no summary sentence), the title does:
+    "Motion om att …" gives its att-clause, any other title ("Medborgarförslag om fler papperskorgar")
+    itself. Officials often paste only the title, or the title and an opening paragraph. An opening
+    sentence that is itself an att-clause stays the proposal."""
+    if not title or W_NO_ATT in warnings or any(p.kind == "att-sats" for p in proposals):
+        return proposals
+    m = _TITLE_ATT_RE.match(title)
+    if W_FIRST_SENTENCE in warnings:  # the opening sentence stays, unless only the title says "om att"
+        opening = proposals[0].text.lstrip("”\"'« ").lower() if proposals else ""
+        if m is None or opening.startswith("att "):
+            return proposals
+    elif W_NO_PROPOSAL not in warnings:
+        return proposals
+    proposal = Proposal(m.group("att"), "att-sats") if m else Proposal(title, "summary")
+    warnings[:] = [w for w in warnings if w not in (W_NO_PROPOSAL, W_FIRST_SENTENCE)]
+    warnings.append(W_FROM_TITLE.format(title=title))
+    return [proposal]
 
 
 def load_intake(path: Path) -> Intake:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.drafting.intake.models import W_TOO_LONG
+from agent.sources.binary import PDF_MAGIC, binary_kind, binary_message
 from agent.sources.errors import EmptyDocumentError, UnsupportedFormatError
 from agent.sources.pdf import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, extract_pdf_text
 from agent.sources.remissvar import SUPPORTED_SUFFIXES, read_text_file
@@ -17,6 +18,16 @@ def bound_text(text: str, max_chars: int | None) -> tuple[str, list[str]]:
         return text, []
     warning = W_TOO_LONG.format(n=f"{len(text):,}", limit=f"{max_chars:,}").replace(",", " ")
     return text[:max_chars], [warning]
+
+
+def _is_pdf(source: Path | bytes) -> bool:
+    if isinstance(source, bytes):
+        return source.startswith(PDF_MAGIC)
+    try:
+        with source.open("rb") as f:
+            return f.read(len(PDF_MAGIC)) == PDF_MAGIC
+    except OSError:
+        return False  # (reading the file reports it)
 
 
 def read_remiss(
@@ -41,11 +52,14 @@ def read_remiss(
             f"Filformatet ”{suffix or 'utan filändelse'}” stöds inte. "
             "Använd PDF, textfil (.txt) eller Markdown (.md).",
         )
-    if suffix == ".pdf":
+    if suffix == ".pdf" or _is_pdf(source):  # a PDF read as one, whatever it is called
         text = extract_pdf_text(source, name=label, max_bytes=max_pdf_bytes, max_pages=max_pdf_pages)
     elif isinstance(source, Path):
         text = read_text_file(source, str(source))
     else:
+        kind = binary_kind(source)
+        if kind is not None:
+            raise UnsupportedFormatError(label, binary_message(kind))
         text = decode_text(source)
     if isinstance(source, Path) and not text.strip():
         raise EmptyDocumentError(label, "Filen innehåller ingen text.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from agent.sources.binary import binary_kind, binary_message
 from agent.sources.errors import SourceError, UnsupportedFormatError
 from agent.sources.models import Document
 from agent.sources.pdf import extract_pdf_text
@@ -22,6 +23,9 @@ def read_text_file(path: Path, name: str | None = None) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(label, f"Filen kunde inte läsas ({exc.strerror or exc}).") from exc
+    kind = binary_kind(data)
+    if kind is not None:
+        raise UnsupportedFormatError(label, binary_message(kind))
     return decode_text(data)
 
 
