@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import zlib
 from pathlib import Path
 
 from fpdf import FPDF
@@ -99,6 +100,31 @@ def make_truncated_pdf() -> bytes:
 
 def make_random_bytes(n: int = 4096, seed: int = 0) -> bytes:
     return random.Random(seed).randbytes(n)
+
+
+def make_bomb_pdf(n_ops: int = 300_000) -> bytes:
+    """A few kB of PDF whose one content stream unpacks to megabytes of text operators (3.7 kB -> 2.1 MB
+    for the default), written by hand: no PDF library writes such a page."""
+    content = b"BT /F1 12 Tf 72 712 Td " + b"(x) Tj " * n_ops + b"ET"
+    packed = zlib.compress(content, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out
 
 
 def write_pdf(path: Path, data: bytes) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from pdf_factory import (
+    make_bomb_pdf,
     make_encrypted_pdf,
     make_many_pages_pdf,
     make_random_bytes,
@@ -96,6 +97,23 @@ def test_page_limit_is_checked_before_extraction() -> None:
         extract_pdf_text(data, name="lång.pdf", max_pages=10)
     assert time.perf_counter() - start < 20  # hang guard, not a speed target
     assert "12" in info.value.reason and "10" in info.value.reason
+
+
+def test_a_small_pdf_that_unpacks_to_megabytes_is_refused() -> None:
+    data = make_bomb_pdf()  # 3.7 kB -> 2.1 MB of text operators (read whole before: 10.5 s)
+    assert len(data) < 10_000
+    with pytest.raises(TooLargeError) as info:
+        extract_pdf_text(data, name="bomb.pdf")
+    assert "packar upp till ovanligt mycket" in info.value.reason
+    assert "Reached" not in info.value.reason  # pypdf's English stays in the log
+
+
+def test_extraction_has_a_wall_time_bound() -> None:
+    data = make_many_pages_pdf(3)
+    assert "Sida med lite text" in extract_pdf_text(data)
+    with pytest.raises(TooLargeError) as info:
+        extract_pdf_text(data, name="långsam.pdf", max_seconds=0.0)
+    assert "för lång tid" in info.value.reason
 
 
 def test_byte_limit_is_checked_before_parsing(tmp_path: Path) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from pathlib import Path
 
-from pypdf import PasswordType, PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+from pypdf import Configuration, PasswordType, PdfReader, apply_configuration
+from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PyPdfError
 
 from agent.sources.errors import (
     CorruptPdfError,
@@ -26,6 +27,19 @@ from agent.sources.errors import (
 
 DEFAULT_MAX_BYTES = 50_000_000
 DEFAULT_MAX_PAGES = 500
+DEFAULT_MAX_SECONDS = 30.0  # wall time for extracting the text of all pages
+# pypdf's own limits, lowered from its defaults (75 MB per stream, 2 million parse steps per content
+# stream) to what a page of text needs: a few kB that unpack to megabytes of drawing operators must
+# not hold the app for minutes (measured: a 3.7 kB PDF unpacking to 2.1 MB took 10.5 s).
+PYPDF_LIMITS = Configuration().with_overwrites(
+    zlib_maximum_output_length=10_000_000,
+    stream_decoding_work_maximum_length=20_000_000,
+    stream_parsing_work_maximum_count=200_000,
+)
+W_BOMB = (
+    "PDF-filen innehåller sidor som packar upp till ovanligt mycket innehåll och läses därför inte. "
+    "Spara den på nytt som PDF (t.ex. ”Skriv ut till PDF”) eller klistra in texten."
+)
 MIN_CHARS_PER_PAGE = 20  # fewer non-space characters per page on average => no text layer
 PAGE_SEPARATOR = "\n\n"
 EOF_WINDOW = 8192  # a complete PDF has "%%EOF" near its end (some writers append a little junk)
@@ -111,19 +125,44 @@ def _open_reader(data: bytes, name: str) -> PdfReader:
     return reader
 
 
+def _page_texts(reader: PdfReader, label: str, max_seconds: float) -> list[str]:
+    """The text of every page, under pypdf's lowered limits and a wall-time deadline."""
+    deadline = time.monotonic() + max_seconds
+    texts: list[str] = []
+    with apply_configuration(PYPDF_LIMITS):
+        for page in reader.pages:
+            if time.monotonic() > deadline:
+                raise TooLargeError(
+                    label,
+                    f"Det tog för lång tid att läsa texten ur PDF-filen (mer än {max_seconds:.0f} s; "
+                    f"{len(texts)} sidor lästa). Dela upp den eller klistra in texten.",
+                )
+            try:
+                texts.append(page.extract_text() or "")
+            except LimitReachedError as exc:
+                raise TooLargeError(label, W_BOMB) from exc
+            except FileNotDecryptedError as exc:
+                raise EncryptedPdfError(label) from exc
+            except (*_PARSE_ERRORS, ZeroDivisionError) as exc:
+                raise CorruptPdfError(label) from exc
+    return texts
+
+
 def extract_pdf_text(
     source: Path | bytes,
     *,
     name: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pages: int = DEFAULT_MAX_PAGES,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
 ) -> str:
     """Return the text layer of a PDF, pages joined with a blank line.
 
     Raises `TooLargeError` (bytes or pages over the limits, checked before any extraction),
     `EncryptedPdfError` (a password other than the empty one is needed), `CorruptPdfError`
     (not a PDF, truncated, unparsable), `EmptyDocumentError` (no pages / empty file) and
-    `NoTextLayerError` (scanned images without text: needs OCR).
+    `NoTextLayerError` (scanned images without text: needs OCR). Pages that unpack to far more than
+    text needs (`PYPDF_LIMITS`), or extraction past `max_seconds`, give `TooLargeError`.
     """
     label = name or (source.name if isinstance(source, Path) else "PDF-fil")
     data = _read_bytes(source, label, max_bytes)
@@ -148,14 +187,7 @@ def extract_pdf_text(
         if n_pages == 0:
             raise EmptyDocumentError(label, "PDF-filen innehåller inga sidor.")
 
-        texts: list[str] = []
-        for page in reader.pages:
-            try:
-                texts.append(page.extract_text() or "")
-            except FileNotDecryptedError as exc:
-                raise EncryptedPdfError(label) from exc
-            except (*_PARSE_ERRORS, ZeroDivisionError) as exc:
-                raise CorruptPdfError(label) from exc
+        texts = _page_texts(reader, label, max_seconds)
     finally:
         pypdf_logger.setLevel(previous_level)
 
