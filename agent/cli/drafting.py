@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -133,7 +133,7 @@ def draft(
         with open_backend(settings) as model:
             factory = PipelineFactory.from_settings(settings, model, prompts)
             on_event = _event_printer(stream and not as_json) if show_steps else None
-            graph_for = partial(factory.build_graph, searcher, on_event)
+            graph_for = functools.partial(factory.build_graph, searcher, on_event)
             final = _draft_and_print(graph_for, settings, request, as_json=as_json, stream=stream, chat=chat)
     except DraftInputError as exc:
         raise fail(str(exc), 2) from exc
@@ -278,12 +278,10 @@ def chat(
     try:
         prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
         with contextlib.ExitStack() as stack:
-            started: list[ChatModel] = []
 
-            def model() -> ChatModel:  # the model starts at the first message that needs it
-                if not started:
-                    started.append(stack.enter_context(open_backend(settings)))
-                return started[0]
+            @functools.cache  # the model starts at the first message that needs it
+            def model() -> ChatModel:
+                return stack.enter_context(open_backend(settings))
 
             saver = stack.enter_context(open_checkpointer(settings.conversations_path))
             factory = PipelineFactory.from_settings(settings, LazyChat(choose_kind(settings), model), prompts)

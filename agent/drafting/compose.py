@@ -24,7 +24,7 @@ from agent.drafting.notes import note_sentence
 from agent.drafting.positions import Position
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import Evidence
-from agent.drafting.text import clip, content_terms
+from agent.drafting.text import clip, content_terms, plain_sentences
 from agent.llm.backends import ChatModel
 from agent.sources.models import Document
 from agent.text.sentences import sentence_spans
@@ -116,15 +116,10 @@ def relevant(doc: Document, topic: str, min_shared: int = MIN_SHARED_LAW) -> boo
 
 def _sentence_quote(doc: Document, topic: str, limit: int = 400) -> str:
     """The sentence of an earlier answer that best states its judgement on `topic` (verbatim)."""
-    text = normalize_ws(doc.text)
-    spans = sentence_spans(text)
     want = _words(topic)
     best, best_score = "", -1.0
-    for s, e in spans:
-        sent = text[s:e].strip()
-        if len(sent.split()) < 6 or len(sent) > limit or "”" in sent or '"' in sent:
-            continue
-        if not _JUDGEMENT_RE.search(sent):
+    for sent in plain_sentences(doc.text, limit):
+        if len(sent.split()) < 6 or not _JUDGEMENT_RE.search(sent):
             continue
         score = len(_words(sent) & want)
         if score > best_score:

@@ -11,7 +11,8 @@ as interrupts, chat revisions as a loop back into the steps.
   input's `pause` names them: the official confirms or corrects what was read (the answer is the
   corrected intake as `intake_to_json`, or None), then sees the kompetensprövning and the proposed
   standpoint and answers `{"standpoint": "besvarad" | None, "notes": ["…", …]}`. Resume with
-  `Command(resume=answer)`; a checkpointer is required then (agent/drafting/thread.py).
+  `DraftThread.resume(answer)`, which sends `Command(resume={ANSWER: answer})`; a checkpointer is
+  required then (agent/drafting/thread.py).
 * **revise** handles a chat message (`{"request": "kortare"}` as the input of a new run on the thread;
   agent/drafting/chat.py) and routes to the step the request changed.
 * Every node reads and writes the state as plain JSON (agent/drafting/state_codec.py), so checkpoints
@@ -32,6 +33,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import interrupt
 
+from agent.drafting.analysis import STANDPOINTS
 from agent.drafting.chat import revise
 from agent.drafting.intake import intake_from_json, intake_to_json
 from agent.drafting.models import Standpoint
@@ -51,7 +53,6 @@ STEP_METHODS: dict[str, Callable[[Pipeline, DraftState], None]] = {  # what each
     "compose": Pipeline.compose,
     "verify": Pipeline.verify,
 }
-STANDPOINTS: tuple[Standpoint, ...] = ("tillstyrker", "besvarad", "avstyrker")
 
 
 class ConversationState(TypedDict, total=False):
@@ -86,14 +87,13 @@ def _step_node(pipeline_for: PipelineFor, name: str) -> Node:
         if name == "intake":
             work.streamed = ""
         pipeline.timed(work, name, partial(STEP_METHODS[name], pipeline))
-        update: dict[str, Any] = {"work": dump_state(work)}
-        if name == "verify":
-            work.timings["total"] = sum(v for k, v in work.timings.items() if k != "total")
-            assert work.draft is not None
-            work.draft.timings = dict(work.timings)
-            update = {"work": dump_state(work), "version": state.get("version", 0) + 1}
-            pipeline.emit("done", "verify", "")
-        return update
+        if name != "verify":
+            return {"work": dump_state(work)}
+        work.timings["total"] = sum(v for k, v in work.timings.items() if k != "total")
+        assert work.draft is not None
+        work.draft.timings = dict(work.timings)
+        pipeline.emit("done", "verify", "")
+        return {"work": dump_state(work), "version": state.get("version", 0) + 1}
 
     return node
 

@@ -68,10 +68,17 @@ W_POSITION_DIFFERS = (
     W_POSITION_PREFIX + " {body} har svarat på en liknande fråga ({ref}): ”{sentence}” (ståndpunkt: "
     "{earlier}). Utkastet föreslår nu {now}; om nämnden bedömer annorlunda än förra gången bör skälet anges."
 )
+W_OVERRIDE_PREFIX = "Du valde ståndpunkten"
 W_OVERRIDE_OUTSIDE = (
-    "Du valde ståndpunkten {s}, men kompetensprövningen fann förslaget utanför den kommunala "
+    W_OVERRIDE_PREFIX + " {s}, men kompetensprövningen fann förslaget utanför den kommunala "
     "kompetensen. Kontrollera att texten håller ihop, eller ange skälet till att kommunen ändå får göra det."
 )
+
+
+def _replace_warnings(state: DraftState, prefix: str, warnings: list[str]) -> None:
+    """The warnings of one kind (those starting with `prefix`) replaced by `warnings`: a check that is
+    run again after the official changes something never leaves a stale warning behind."""
+    state.warnings = [w for w in state.warnings if not w.startswith(prefix)] + warnings
 
 
 class DraftInputError(Exception):
@@ -211,8 +218,7 @@ class Pipeline:
 
     def check_notes(self, state: DraftState) -> None:
         """Flag the official's notes that contradict the kompetensprövning (note_check.py)."""
-        kept = [w for w in state.warnings if not w.startswith(W_NOTE_PREFIX)]
-        state.warnings = kept + note_conflicts(state.notes, state.competence)
+        _replace_warnings(state, W_NOTE_PREFIX, note_conflicts(state.notes, state.competence))
 
     def set_standpoint(self, state: DraftState, standpoint: Standpoint) -> None:
         """The official's standpoint replaces the proposed one (the arguments and sources stay); a
@@ -220,28 +226,28 @@ class Pipeline:
         assert state.analysis is not None and state.competence is not None
         state.standpoint_override = standpoint
         state.analysis = replace(state.analysis, standpoint=standpoint)
-        warning = W_OVERRIDE_OUTSIDE.format(s=standpoint)
         outside = state.competence.competence == "outside" and standpoint != "avstyrker"
-        if outside and warning not in state.warnings:
-            state.warnings.append(warning)
+        _replace_warnings(
+            state, W_OVERRIDE_PREFIX, [W_OVERRIDE_OUTSIDE.format(s=standpoint)] if outside else []
+        )
         self._compare_positions(state)
 
     def _compare_positions(self, state: DraftState) -> None:
         """A warning for each earlier answer of the same organisation that took another standpoint."""
         assert state.analysis is not None
         now = state.analysis.standpoint
-        state.warnings = [w for w in state.warnings if not w.startswith(W_POSITION_PREFIX)]
-        for p in state.positions:
-            if p.same_body and p.standpoint != now:
-                state.warnings.append(
-                    W_POSITION_DIFFERS.format(
-                        body=p.body or "Samma organisation",
-                        ref=precedent_ref(p.doc),
-                        sentence=p.sentence.rstrip("."),
-                        earlier=p.standpoint,
-                        now=now,
-                    )
-                )
+        differing = [
+            W_POSITION_DIFFERS.format(
+                body=p.body or "Samma organisation",
+                ref=precedent_ref(p.doc),
+                sentence=p.sentence.rstrip("."),
+                earlier=p.standpoint,
+                now=now,
+            )
+            for p in state.positions
+            if p.same_body and p.standpoint != now
+        ]
+        _replace_warnings(state, W_POSITION_PREFIX, differing)
 
     def compose(self, state: DraftState) -> None:
         assert state.evidence is not None and state.competence is not None and state.analysis is not None

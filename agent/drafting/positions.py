@@ -26,13 +26,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.drafting.intake import Intake, normalize_ws
+from agent.drafting.intake import Intake
 from agent.drafting.models import Standpoint
 from agent.drafting.retrieve import Evidence
-from agent.drafting.text import content_terms
+from agent.drafting.text import content_terms, plain_sentences
 from agent.index.search import Searcher
 from agent.sources.models import Document
-from agent.text.sentences import sentence_spans
 
 MAX_ANSWERS = 3  # earlier answers looked at (the most relevant retrieved ones)
 MAX_SENTENCE_CHARS = 350
@@ -91,11 +90,7 @@ def fields(name: str) -> set[str]:
 
 
 def _position_in(doc: Document) -> tuple[str, Standpoint] | None:
-    text = normalize_ws(doc.text)
-    for start, end in sentence_spans(text):
-        sentence = text[start:end].strip()
-        if len(sentence) > MAX_SENTENCE_CHARS or "”" in sentence or '"' in sentence:
-            continue
+    for sentence in plain_sentences(doc.text, MAX_SENTENCE_CHARS):
         standpoint = stated_standpoint(sentence)
         if standpoint is not None:
             return sentence, standpoint

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from agent.text.normalise import collapse_whitespace
+from agent.text.sentences import sentence_spans
 from agent.text.terms import tokenize
+
+
+def plain_sentences(text: str, max_chars: int) -> Iterator[str]:
+    """The sentences of a source text (whitespace normalised) that hold no quotation and are at most
+    `max_chars` long: the ones a draft may quote whole."""
+    text = collapse_whitespace(text)
+    for start, end in sentence_spans(text):
+        sentence = text[start:end].strip()
+        if len(sentence) <= max_chars and "”" not in sentence and '"' not in sentence:
+            yield sentence
 
 
 def clip(text: str, limit: int) -> str:

@@ -18,15 +18,15 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
-from langgraph.types import Command
+from langgraph.types import Command, StateSnapshot
 
-from agent.drafting.graph import ANSWER, ConversationState, DraftGraph, Pause, start_input
+from agent.drafting.graph import ANSWER, PAUSES, ConversationState, DraftGraph, Pause, start_input
 from agent.drafting.pipeline import DraftState
 from agent.drafting.state_codec import dump_state, load_state
 
@@ -78,42 +78,37 @@ class DraftThread:
         # that run only (the official starts it again), and a version costs one checkpoint, not ten.
         self.graph.invoke(payload, self._config(at), durability="exit")
         turn = self.turn()
-        return Turn(
-            turn.state,
-            turn.version,
-            turn.checkpoint_id,
-            turn.waiting_for,
-            turn.reply,
-            turn.intent,
-            changed=turn.version > before and turn.waiting_for is None,
-        )
+        return replace(turn, changed=turn.version > before and turn.waiting_for is None)
+
+    def _snapshot(self, at: str | None) -> StateSnapshot:
+        return self.graph.get_state(self._config(at))
 
     def turn(self, at: str | None = None) -> Turn:
         """The thread at checkpoint `at` (default: its newest)."""
-        snapshot = self.graph.get_state(self._config(at))
+        snapshot = self._snapshot(at)
         values = snapshot.values
         if not values or "work" not in values:
             where = f"checkpoint {at} i " if at else ""
             raise ThreadError(f"Det finns inget sparat utkastarbete för {where}ärendet {self.thread_id}.")
-        waiting = None
-        for interrupt in snapshot.interrupts:
-            if isinstance(interrupt.value, dict):
-                waiting = interrupt.value.get("step")
         return Turn(
             state=load_state(values["work"]),
             version=int(values.get("version", 0)),
             checkpoint_id=str(snapshot.config["configurable"]["checkpoint_id"]),
-            waiting_for=waiting,
+            waiting_for=_waiting_for(snapshot),
             reply=str(values.get("reply", "")) if not snapshot.next else "",
             intent=str(values.get("intent", "")),
         )
 
     def exists(self) -> bool:
-        return bool(self.graph.get_state(self._config()).values)
+        return bool(self._snapshot(None).values)
+
+    def waiting_for(self) -> Pause | None:
+        """What the thread's newest run waits for (None: nothing, or no thread yet); no state is loaded."""
+        return _waiting_for(self._snapshot(None))
 
     def start(self, state: DraftState, pause: tuple[Pause, ...] = (), at: str | None = None) -> Turn:
         """Draft from the beginning (pausing where `pause` says); on an existing thread, a new run."""
-        before = self.turn(at).version if self.exists() else 0
+        before = int(self._snapshot(at).values.get("version", 0))  # (0 on a new thread)
         return self._run(start_input(state, pause), at, before)
 
     def resume(self, answer: Any, at: str | None = None) -> Turn:
@@ -141,5 +136,12 @@ class DraftThread:
             {"work": dump_state(state), "version": before.version + 1, "reply": "", "rerun": ""},
             as_node="verify",
         )
-        turn = self.turn(str(config["configurable"]["checkpoint_id"]))
-        return Turn(turn.state, turn.version, turn.checkpoint_id, None, changed=True)
+        return replace(self.turn(str(config["configurable"]["checkpoint_id"])), changed=True)
+
+
+def _waiting_for(snapshot: StateSnapshot) -> Pause | None:
+    """The official's decision a paused run waits for (the `step` of its interrupt)."""
+    for interrupt in snapshot.interrupts:
+        if isinstance(interrupt.value, dict) and interrupt.value.get("step") in PAUSES:
+            return cast(Pause, interrupt.value["step"])
+    return None

@@ -237,7 +237,10 @@ class ChatBackend:
             raise LLMError("Svaret från modellen avbröts innan det var klart (servern avslutade strömmen).")
 
     def close(self) -> None:
-        self._chat = None
+        """Close the client's connections (its async client is never used, so it holds none)."""
+        if self._chat is not None:
+            self._chat.root_client.close()
+            self._chat = None
         if self.http_client is not None:
             self.http_client.close()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -206,6 +207,7 @@ class DraftingService:
         if on_event is None and self._plain_graph is not None:
             return DraftThread(self._plain_graph, case_id)
 
+        @functools.cache  # built when the first step runs, then the same for every step
         def pipeline() -> Pipeline:
             factory = PipelineFactory.from_settings(self.settings, self._chat_for_graph(), self.prompts())
             if on_event is not None and self._searcher is None:
@@ -254,26 +256,21 @@ class DraftingService:
         intake = intake_from_json(case.remiss_text, case.intake)
         with self._lock:
             thread = self._thread(case_id, on_event)
-            waiting = thread.turn().waiting_for if thread.exists() else None
-            if waiting == "intake":
+            if thread.waiting_for() == "intake":
                 turn = self._run(lambda: thread.resume(intake_json(intake)))
             else:
                 fresh = DraftState(intake=intake, exclude_sources=tuple(case.exclude_sources))
                 turn = self._run(lambda: thread.start(fresh, pause=("standpoint",)))
-        step = self.pending(owner, case_id)
-        assert step is not None and turn.waiting_for == "standpoint"
-        return step
+        assert turn.waiting_for == "standpoint"
+        return standpoint_step(turn.state)
 
     def pending(self, owner: str, case_id: str) -> StandpointStep | None:
         """The decision the case waits for: the kompetensprövning and the proposed standpoint."""
         self.storage.case(owner, case_id)
         thread = self._thread(case_id)
-        if not thread.exists():
+        if thread.waiting_for() != "standpoint":  # (the state is loaded only when it is needed)
             return None
-        turn = self._run(thread.turn)
-        if turn.waiting_for != "standpoint":
-            return None
-        return standpoint_step(turn.state)
+        return standpoint_step(self._run(thread.turn).state)
 
     def decide(
         self,
@@ -289,7 +286,7 @@ class DraftingService:
         answer = {"standpoint": standpoint, "notes": [n for n in note_items(notes) if n.strip()]}
         with self._lock:
             thread = self._thread(case_id, on_event)
-            if not thread.exists() or thread.turn().waiting_for != "standpoint":
+            if thread.waiting_for() != "standpoint":
                 raise AppError("Ärendet väntar inte på ett ställningstagande; pröva kompetensen först.")
             turn = self._run(lambda: thread.resume(answer))
             return self._save(owner, case_id, turn, "pipeline", "")

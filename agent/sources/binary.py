@@ -6,6 +6,9 @@ for the signatures of common binary formats and for control characters before th
 
 from __future__ import annotations
 
+from agent.sources.errors import UnsupportedFormatError
+from agent.text.normalise import decode_text
+
 SNIFF_BYTES = 8192
 MAX_CONTROL_SHARE = 0.02  # text has tabs and line breaks, almost never other control characters
 
@@ -46,3 +49,11 @@ def binary_message(kind: str) -> str:
         f"Filen innehåller {kind}, inte text. Ladda upp remissen som PDF med text, som textfil (.txt) "
         "eller Markdown (.md), eller klistra in texten."
     )
+
+
+def decode_checked(data: bytes, label: str) -> str:
+    """Text bytes decoded (`decode_text`); binary content is `UnsupportedFormatError` (Swedish)."""
+    kind = binary_kind(data)
+    if kind is not None:
+        raise UnsupportedFormatError(label, binary_message(kind))
+    return decode_text(data)

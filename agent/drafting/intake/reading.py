@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.drafting.intake.models import W_TOO_LONG
-from agent.sources.binary import PDF_MAGIC, binary_kind, binary_message
+from agent.sources.binary import PDF_MAGIC, decode_checked
 from agent.sources.errors import EmptyDocumentError, UnsupportedFormatError
 from agent.sources.pdf import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, extract_pdf_text
 from agent.sources.remissvar import SUPPORTED_SUFFIXES, read_text_file
-from agent.text.normalise import decode_text
 
 
 def bound_text(text: str, max_chars: int | None) -> tuple[str, list[str]]:
@@ -57,10 +56,7 @@ def read_remiss(
     elif isinstance(source, Path):
         text = read_text_file(source, str(source))
     else:
-        kind = binary_kind(source)
-        if kind is not None:
-            raise UnsupportedFormatError(label, binary_message(kind))
-        text = decode_text(source)
+        text = decode_checked(source, label)
     if isinstance(source, Path) and not text.strip():
         raise EmptyDocumentError(label, "Filen innehåller ingen text.")
     return bound_text(text, max_chars)

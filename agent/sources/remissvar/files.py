@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from agent.sources.binary import binary_kind, binary_message
+from agent.sources.binary import decode_checked
 from agent.sources.errors import SourceError, UnsupportedFormatError
 from agent.sources.models import Document
 from agent.sources.pdf import extract_pdf_text
 from agent.sources.remissvar.parser import parse_remissvar, to_documents
-from agent.text.normalise import decode_text
 
 TEXT_SUFFIXES = {".txt", ".md"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
@@ -23,10 +22,7 @@ def read_text_file(path: Path, name: str | None = None) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(label, f"Filen kunde inte läsas ({exc.strerror or exc}).") from exc
-    kind = binary_kind(data)
-    if kind is not None:
-        raise UnsupportedFormatError(label, binary_message(kind))
-    return decode_text(data)
+    return decode_checked(data, label)
 
 
 def load_remissvar_file(path: Path, source: str | None = None) -> list[Document]:
