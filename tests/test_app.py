@@ -14,6 +14,7 @@ from conftest import FIXTURE_CORPUS, STOCKHOLM
 from fake_chat import FakeChat
 from streamlit.testing.v1 import AppTest
 
+from agent.accounts import Accounts
 from agent.config import Settings
 from agent.service import DraftingService
 
@@ -51,15 +52,15 @@ def test_pages_render_without_errors(app: Callable[[], AppTest]) -> None:
     at = app()
     assert at.title[0].value == "Nytt ärende"
     for page, title in [
-        ("pages/jamfor.py", "Jämför utkast"),
-        ("pages/utvardering.py", "Utvärdering"),
-        ("pages/kallor.py", "Källor"),
-        ("pages/installningar.py", "Inställningar"),
+        ("views/jamfor.py", "Jämför utkast"),
+        ("views/utvardering.py", "Utvärdering"),
+        ("views/kallor.py", "Källor"),
+        ("views/installningar.py", "Inställningar"),
     ]:
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
         assert at.title[0].value == title
-        if page == "pages/kallor.py":  # the ansvarsatlas, each entry with its legal basis
+        if page == "views/kallor.py":  # the ansvarsatlas, each entry with its legal basis
             labels = [e.label for e in at.expander]
             assert any(
                 label.startswith("Stöd till enskilda näringsidkare — inte tillåtet") for label in labels
@@ -98,7 +99,7 @@ def test_paste_draft_revise_and_compare(app: Callable[[], AppTest]) -> None:
     assert "Ståndpunkten är ändrad till besvarad." in "\n".join(m.value for m in at.markdown)
     assert len(at.selectbox[0].options) == 2
     # Compare the two versions.
-    at.switch_page("pages/jamfor.py").run()
+    at.switch_page("views/jamfor.py").run()
     assert not at.exception, at.exception
     assert len(at.multiselect[0].value) == 2
     html = "\n".join(m.value for m in at.markdown)
@@ -141,18 +142,125 @@ def test_bad_input_is_a_swedish_message_not_a_stack_trace(app: Callable[[], AppT
     assert "svenska" in at.error[0].value
 
 
-def test_password_login_when_configured(app: Callable[[], AppTest], monkeypatch: pytest.MonkeyPatch) -> None:
+PASSWORD = "korrekt häst batteri"
+
+
+def add_accounts(*names: str) -> None:
+    """Accounts in the app's data folder (the `app` fixture has set REMISS_DATA_DIR)."""
+    accounts = Accounts(Settings().accounts_path)
+    for name in names:
+        accounts.add_user(name, PASSWORD)
+
+
+def log_in(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input[0].input(name)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def assert_login_form_only(at: AppTest) -> None:
+    assert [t.value for t in at.title] == ["Remissagenten"]
+    assert [t.label for t in at.text_input] == ["Namn", "Lösenord"]
+    assert [b.label for b in at.button] == ["Logga in"]
+    assert not at.text_area and not at.sidebar.button and not at.sidebar.markdown
+
+
+def test_password_login_with_accounts(app: Callable[[], AppTest]) -> None:
+    add_accounts("Anna", "bertil")
+    at = app()
+    assert_login_form_only(at)  # nothing but the login form
+    log_in(at, "anna", "fel lösenord!")
+    assert [e.value for e in at.error] == ["Fel namn eller lösenord."]
+    assert_login_form_only(at)
+    log_in(at, "cecilia", PASSWORD)  # no such account
+    assert [e.value for e in at.error] == ["Fel namn eller lösenord."]
+    log_in(at, " ANNA ", PASSWORD)
+    assert not at.error
+    assert at.title[0].value == "Nytt ärende"
+    assert at.session_state["user"] == "anna"
+    assert any("Inloggad som **anna**" in c.value for c in at.sidebar.caption)
+    at.button(key="logout").click().run()  # "Logga ut" returns to the form
+    assert not at.exception, at.exception
+    assert "user" not in at.session_state
+    assert_login_form_only(at)
+    log_in(at, "bertil", PASSWORD)
+    assert at.session_state["user"] == "bertil"
+    at.switch_page("views/installningar.py").run()  # the login holds across pages
+    assert not at.exception and at.title[0].value == "Inställningar"
+
+
+def test_a_page_reached_without_the_app_asks_for_the_login(app: Callable[[], AppTest]) -> None:
+    """A page run without ui/app.py (as Streamlit would serve a pages/ folder) asks for the login itself."""
+    add_accounts("anna")
+    for page in ("utkast", "jamfor", "installningar"):
+        at = AppTest.from_file(str(Path(APP).parent / "views" / f"{page}.py"), default_timeout=60).run()
+        assert not at.exception, at.exception
+        assert_login_form_only(at)
+        log_in(at, "anna", PASSWORD)
+        assert at.title[0].value != "Remissagenten", page
+
+
+def test_too_many_failed_logins_are_refused(app: Callable[[], AppTest]) -> None:
+    add_accounts("anna")
+    at = app()
+    for _ in range(5):
+        log_in(at, "anna", "fel lösenord!")
+    log_in(at, "anna", PASSWORD)  # the right password, refused
+    assert [e.value for e in at.error] == ["För många misslyckade försök. Försök igen om 15 minuter."]
+    assert_login_form_only(at)
+
+
+def test_users_do_not_see_each_others_cases(app: Callable[[], AppTest]) -> None:
+    from ui.common import get_service
+
+    add_accounts("anna", "bertil")
+    anna = log_in(app(), "anna", PASSWORD)
+    anna.text_area[0].input(MOTION).run()
+    next(b for b in anna.button if b.label == "Läs in remissen").click().run()
+    assert not anna.exception, anna.exception
+    case_buttons = [b for b in anna.sidebar.button if b.key and b.key.startswith("case-")]
+    assert len(case_buttons) == 1
+    assert get_service().cases("user:anna")[0].id == case_buttons[0].key.removeprefix("case-")
+
+    bertil = log_in(app(), "bertil", PASSWORD)
+    assert bertil.title[0].value == "Nytt ärende"
+    assert not [b for b in bertil.sidebar.button if b.key and b.key.startswith("case-")]
+    assert get_service().cases("user:bertil") == []
+    # Not even with the case's address.
+    bertil.query_params["arende"] = case_buttons[0].key.removeprefix("case-")
+    bertil.run()
+    assert bertil.title[0].value == "Nytt ärende"
+
+
+def test_a_removed_account_is_logged_out(app: Callable[[], AppTest]) -> None:
+    add_accounts("anna", "bertil")
+    at = log_in(app(), "anna", PASSWORD)
+    assert at.title[0].value == "Nytt ärende"
+    Accounts(Settings().accounts_path).remove_user("anna")
+    at.run()
+    assert_login_form_only(at)
+
+
+def test_the_shared_password_without_accounts_lets_no_one_in(
+    app: Callable[[], AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REMISS_APP_PASSWORD", "hemligt")
     at = app()
-    assert at.title[0].value == "Remissagenten" and not at.text_area  # nothing but the login form
-    at.text_input[0].input("Anna")
-    at.text_input[1].input("fel")
-    at.button[0].click().run()
-    assert "Fel namn eller lösenord" in at.error[0].value
-    at.text_input[1].input("hemligt")
-    at.button[0].click().run()
-    assert not at.exception
+    assert [t.value for t in at.title] == ["Remissagenten"]
+    assert "stöds inte längre" in at.error[0].value and "remiss user add NAMN" in at.error[0].value
+    assert not at.text_input and not at.text_area and not at.button and not at.sidebar.button
+    at.query_params["arbetsyta"] = "0123456789abcdef"
+    at.run()
+    assert not at.text_area and not at.button
+
+
+def test_without_login_each_browser_has_its_own_workspace(app: Callable[[], AppTest]) -> None:
+    at = app()
     assert at.title[0].value == "Nytt ärende"
+    assert at.query_params["arbetsyta"] == at.session_state["workspace"]
+    assert not [b for b in at.sidebar.button if b.label == "Logga ut"]
 
 
 def test_evaluation_page_shows_committed_reports_and_compares_runs(app: Callable[[], AppTest]) -> None:
@@ -162,7 +270,7 @@ def test_evaluation_page_shows_committed_reports_and_compares_runs(app: Callable
     if len(runs) < 2:
         pytest.skip("needs two committed eval runs under evals/results/")
     at = app()
-    at.switch_page("pages/utvardering.py").run()
+    at.switch_page("views/utvardering.py").run()
     assert not at.exception, at.exception
     assert at.selectbox[0].options  # the runs are listed
     assert any("B − A" in str(df.value.columns.tolist()) for df in at.dataframe)

@@ -47,7 +47,7 @@ def test_draft_is_stored_with_an_audit_entry(service: DraftingService) -> None:
     assert len(audit) == 1
     entry = audit[0]
     assert entry["case_id"] == case_id and entry["model"] == "fake-model"
-    assert entry["prompt_version"] == "drafting-v3" and f"{SAPO}/1" in entry["sources"]
+    assert entry["prompt_version"] == "drafting-v4" and f"{SAPO}/1" in entry["sources"]
     assert len(entry["input_sha256"]) == 64
 
 

@@ -80,7 +80,7 @@ def test_json_output_with_the_own_answer_excluded(invoke) -> None:  # type: igno
     assert data["verification"] == {"unresolved": [], "misquoted": [], "unsupported_sentences": []}
     assert all(s["source"] != STOCKHOLM for s in data["sources"])
     assert {"id", "kind", "label", "source", "text"} <= set(data["sources"][0])
-    assert data["model"] == "fake-model" and data["prompt_version"] == "drafting-v3"
+    assert data["model"] == "fake-model" and data["prompt_version"] == "drafting-v4"
     assert data["intake"]["dnr"] == "KS 2025/448"
 
 

@@ -318,7 +318,7 @@ def test_must_show_shape_on_the_transnational_motion_with_its_own_answer_exclude
     assert_verified(state)
     assert all(d.source != STOCKHOLM for d in draft.sources)
     assert "avstyrker" in draft.text.splitlines()[-1]
-    assert draft.model == "fake-model" and draft.prompt_version == "drafting-v3"
+    assert draft.model == "fake-model" and draft.prompt_version == "drafting-v4"
     assert set(draft.to_json()) == DRAFT_KEYS
     assert set(draft.timings) >= {
         "intake",

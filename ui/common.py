@@ -1,4 +1,4 @@
-"""Shared pieces of the pages: the service, who the user is, errors, and how a draft is shown.
+"""Shared pieces of the pages: the service, who the user is (ui/auth.py), errors, how a draft is shown.
 
 Pages stay thin: they call `agent.service.DraftingService` and render what it returns.
 """
@@ -6,13 +6,10 @@ Pages stay thin: they call `agent.service.DraftingService` and render what it re
 from __future__ import annotations
 
 import difflib
-import hmac
 import html
 import logging
-import os
 import queue
 import re
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,16 +20,16 @@ from agent.config import Settings
 from agent.export import numbered
 from agent.service import (
     COMPETENCE_SV,
+    QUEUE_STEP,
     STEP_LABELS,
     AppError,
     DraftingService,
     Event,
     StandpointStep,
 )
+from ui.auth import owner as owner  # the pages ask ui.common who is working
 
 log = logging.getLogger("remissagent.app")
-
-PASSWORD_ENV = "REMISS_APP_PASSWORD"
 
 
 @st.cache_resource(show_spinner="Öppnar Remissagenten …")
@@ -42,56 +39,6 @@ def get_service() -> DraftingService:
 
 def service() -> DraftingService:
     return get_service()
-
-
-# --------------------------------------------------------------------------- who is working
-
-
-def owner() -> str:
-    """The user: the logged-in name, or this browser's own workspace (kept in the address)."""
-    user = st.session_state.get("user")
-    if user:
-        return f"user:{user}"
-    # The session remembers it across pages; the address keeps it across reloads and restarts.
-    workspace = st.session_state.get("workspace") or st.query_params.get("arbetsyta")
-    if not workspace or not re.fullmatch(r"[0-9a-f]{16}", workspace):
-        workspace = secrets.token_hex(8)
-    st.session_state["workspace"] = workspace
-    if st.query_params.get("arbetsyta") != workspace:
-        st.query_params["arbetsyta"] = workspace
-    return f"ws:{workspace}"
-
-
-def login_gate() -> bool:
-    """True when the user may continue. With REMISS_APP_PASSWORD set, a name and the password are
-    needed; with an [auth] section in .streamlit/secrets.toml, Streamlit's OIDC login (st.login)."""
-    if _oidc_configured():
-        if not st.user.is_logged_in:
-            st.title("Remissagenten")
-            st.button("Logga in", on_click=st.login, type="primary")
-            return False
-        st.session_state["user"] = str(st.user.get("email") or st.user.get("name") or "okänd")
-        return True
-    password = os.environ.get(PASSWORD_ENV)
-    if not password or st.session_state.get("user"):
-        return True
-    st.title("Remissagenten")
-    with st.form("login"):
-        name = st.text_input("Namn")
-        given = st.text_input("Lösenord", type="password")
-        if st.form_submit_button("Logga in", type="primary"):
-            if name.strip() and hmac.compare_digest(given.encode(), password.encode()):
-                st.session_state["user"] = name.strip()
-                st.rerun()
-            st.error("Fel namn eller lösenord.")
-    return False
-
-
-def _oidc_configured() -> bool:
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets.toml at all
-        return False
 
 
 # --------------------------------------------------------------------------- errors and progress
@@ -113,6 +60,7 @@ def run_streaming(
     done_label: str = "Klart – kontrollerat mot källorna",
 ) -> tuple[Any, str]:
     """Run `work(on_event)` in a worker thread; show its steps in a status box and stream its text.
+    While the work waits for the model (other officials' drafts first), the box shows its place in line.
 
     Returns (the result, the streamed text). An exception in the worker is raised here.
     """
@@ -130,6 +78,7 @@ def run_streaming(
     threading.Thread(target=worker, daemon=True).start()
     streamed: list[str] = []
     with st.status(status_label, expanded=True) as status:
+        waiting = st.empty()  # "Du är nummer 3 i kön …" until its turn comes
         steps = st.empty()
         done: list[str] = []
 
@@ -138,6 +87,13 @@ def run_streaming(
                 event = events.get()
                 if event is None:
                     return
+                if event.step == QUEUE_STEP:  # "info": its place in line changed; "step": its turn
+                    in_line = event.kind == "info"
+                    status.update(label=event.text if in_line else status_label)
+                    if in_line:
+                        waiting.info(event.text, icon="⏳")
+                    else:
+                        waiting.empty()
                 if event.kind == "step":
                     done.append(STEP_LABELS.get(event.step, event.text))
                     steps.markdown("\n".join(f"- {s}" for s in done))

@@ -11,6 +11,7 @@ import typer
 from agent.cli import drafting, lookup, webapp
 from agent.cli.evaluation import eval_app
 from agent.cli.index import index_app
+from agent.cli.users import users_app
 from agent.cli.webapp import streamlit_command
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
+app.add_typer(users_app, name="user")
 app.command()(lookup.search)
 app.command()(lookup.show)
 app.command()(drafting.draft)

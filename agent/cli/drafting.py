@@ -20,7 +20,7 @@ from agent.config import Settings
 from agent.drafting.analysis import STANDPOINTS
 from agent.drafting.factory import PipelineFactory
 from agent.drafting.graph import DraftGraph, run_draft
-from agent.drafting.intake import Intake, bound_text, intake_to_json, parse_intake, read_remiss
+from agent.drafting.intake import Intake, intake_to_json, parse_intake, read_remiss
 from agent.drafting.models import COMPETENCE_SV, Draft, Standpoint
 from agent.drafting.notes import parse_notes
 from agent.drafting.pipeline import DraftInputError, DraftState, Event
@@ -37,10 +37,17 @@ from agent.sources.models import Document
 def _read_remiss(file: str, settings: Settings) -> Intake:
     """The remiss from a file or stdin ("-"), bounded to `max_remiss_chars`; Swedish errors."""
     try:
-        if file == "-":
-            text, cut = bound_text(sys.stdin.read(), settings.max_remiss_chars)
+        if file == "-":  # bytes, as pasted text: decoded and checked like an upload, PDFs read as PDFs
+            text, cut = read_remiss(
+                sys.stdin.buffer.read(),
+                max_chars=settings.max_remiss_chars,
+                max_pdf_bytes=settings.max_pdf_bytes,
+                max_pdf_pages=settings.max_pdf_pages,
+            )
         else:
             path = Path(file)
+            if path.is_dir():
+                raise fail(f"{file} är en mapp. Ange en fil: PDF, textfil (.txt) eller Markdown (.md).", 2)
             if not path.is_file():
                 raise fail(f"Filen {file} finns inte.", 2)
             text, cut = read_remiss(
@@ -51,7 +58,7 @@ def _read_remiss(file: str, settings: Settings) -> Intake:
             )
         intake = parse_intake(text)
     except SourceError as exc:
-        raise fail(str(exc), 2) from exc
+        raise fail(exc.reason if file == "-" else str(exc), 2) from exc
     return replace(intake, warnings=[*cut, *intake.warnings])
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from agent.cli.output import bar_progress, console, fail, out
 from agent.config import Settings, get_settings
-from agent.index.build import BuildOptions, BuildReport, build_index
+from agent.index.build import BuildOptions, BuildReport, build_index, ship_embeddings
 from agent.index.status import index_status
 from agent.index.store import IndexLayout, SearchIndexError
 
@@ -38,11 +38,15 @@ class RichProgress:
             self._progress.advance(self._task, n)
 
 
-def _run_build(settings: Settings, options: BuildOptions, force: bool, as_json: bool) -> BuildReport:
+def _run_build(
+    settings: Settings, options: BuildOptions, force: bool, as_json: bool, use_shipped: bool = True
+) -> BuildReport:
     progress = bar_progress(disable=as_json or not console.is_terminal)
     try:
         with progress:
-            report = build_index(settings, options, progress=RichProgress(progress), force=force)
+            report = build_index(
+                settings, options, progress=RichProgress(progress), force=force, use_shipped=use_shipped
+            )
     except SearchIndexError as exc:
         raise fail(str(exc)) from exc
     except KeyboardInterrupt:
@@ -52,6 +56,8 @@ def _run_build(settings: Settings, options: BuildOptions, force: bool, as_json: 
         console.print(f"[yellow]Hoppade över[/] {escape(err.path)}: {escape(err.reason)}")
     for path in report.kept_from_previous:
         console.print(f"[yellow]Behöll tidigare indexerad version av[/] {escape(path)}")
+    for warning in report.warnings:
+        console.print(f"[yellow]Obs:[/] {escape(warning)}")
     if as_json:
         out.print_json(
             data={
@@ -59,6 +65,8 @@ def _run_build(settings: Settings, options: BuildOptions, force: bool, as_json: 
                 "build_id": report.build_id,
                 "count": report.count,
                 "embedded": report.embedded,
+                "shipped": report.shipped,
+                "warnings": report.warnings,
                 "seconds": round(report.seconds, 2),
                 "errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
                 "kept_from_previous": report.kept_from_previous,
@@ -66,8 +74,8 @@ def _run_build(settings: Settings, options: BuildOptions, force: bool, as_json: 
         )
     elif report.changed:
         console.print(
-            f"[green]Klart:[/] {report.count} dokument indexerade ({report.embedded} nya embeddings) "
-            f"på {report.seconds:.1f} s."
+            f"[green]Klart:[/] {report.count} dokument indexerade ({report.embedded} nya embeddings, "
+            f"{report.shipped} medskickade) på {report.seconds:.1f} s."
         )
     else:
         console.print(f"Indexet är redan aktuellt ({report.count} dokument). Inget ändrades.")
@@ -88,12 +96,21 @@ def index_build(
         bool, typer.Option("--dense/--no-dense", help="Semantisk sökning (embeddings) utöver BM25")
     ] = True,
     force: Annotated[bool, typer.Option(help="Bygg om även om inget har ändrats")] = False,
+    shipped: Annotated[
+        bool,
+        typer.Option(
+            "--shipped-cache/--no-shipped-cache",
+            help="Använd embeddingarna som följer med projektet för standardkorpusen "
+            "(--no-shipped-cache beräknar allt lokalt; det tar flera minuter)",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON")] = False,
 ) -> None:
     """Bygg sökindexet över lagarna och tidigare remissvar (och egna dokument som lagts till).
 
-    Första gången tar det några minuter (embeddings beräknas lokalt); därefter byggs bara det
-    som ändrats. Ett avbrutet bygge lämnar det tidigare indexet orört.
+    Standardkorpusens embeddings följer med projektet, så ett första bygge tar ungefär en halv
+    minut; egna dokument och --sfs-tillägg beräknas lokalt. Därefter byggs bara det som ändrats.
+    Ett avbrutet bygge lämnar det tidigare indexet orört.
     """
     settings = get_settings()
     options = BuildOptions.load(IndexLayout(settings))
@@ -104,7 +121,24 @@ def index_build(
     if sfs_limit >= 0:
         options.sfs_limit = sfs_limit
     options.dense = dense
-    _run_build(settings, options, force, as_json)
+    _run_build(settings, options, force, as_json, use_shipped=shipped)
+
+
+@index_app.command("ship-embeddings")
+def index_ship_embeddings() -> None:
+    """Skriv om standardkorpusens medskickade embeddings (corpus/embeddings/) efter en ändring i korpusen.
+
+    För den som underhåller projektet: beräknar det som ändrats (via den lokala cachen) och skriver
+    en ny fil som ska checkas in. Ett test fallerar så länge korpusen och filen inte stämmer.
+    """
+    settings = get_settings()
+    progress = bar_progress(disable=not console.is_terminal)
+    with progress:
+        path, count, embedded = ship_embeddings(settings, RichProgress(progress))
+    size_mb = path.stat().st_size / 1e6
+    console.print(
+        f"[green]Klart:[/] {count} avsnitt ({embedded} nyberäknade) i {escape(str(path))} ({size_mb:.1f} MB)."
+    )
 
 
 @index_app.command("add")

@@ -17,18 +17,23 @@ from typing import ClassVar, Literal
 from pydantic import Field, create_model, field_validator
 
 from agent.drafting.competence import CompetenceResult
-from agent.drafting.guard import neutralize
+from agent.drafting.guard import for_prompt
 from agent.drafting.intake import Proposal
 from agent.drafting.models import Analysis, Argument, Standpoint
 from agent.drafting.prompts import Prompts
 from agent.drafting.retrieve import FRAME_IDS, Evidence
 from agent.drafting.text import clip
 from agent.llm.backends import ChatModel
+from agent.llm.local_model import LLMError, LLMTimeoutError
 from agent.llm.structured import JsonAnswer, ask_json
+from agent.llm.tokens import chars_for, estimate_tokens
 from agent.sources.models import Document
 
 STANDPOINTS: tuple[Standpoint, ...] = ("tillstyrker", "besvarad", "avstyrker")
 MAX_SOURCE_CHARS = 350
+MIN_SOURCE_CHARS = 120
+MAX_PROPOSAL_CHARS = 500
+MIN_RETRY_TOKENS = 500
 MAX_STANDPOINT_SOURCES = 8
 KL_2_1, KL_2_2 = FRAME_IDS[0], FRAME_IDS[1]
 
@@ -85,19 +90,64 @@ def standpoint_sources(evidence: Evidence) -> list[Document]:
     return [*evidence.laws[:4], *evidence.precedents[:4]][:MAX_STANDPOINT_SOURCES]
 
 
-def choose_standpoint(
-    proposals: list[Proposal], evidence: Evidence, chat: ChatModel, prompts: Prompts
-) -> tuple[Standpoint, list[Document]]:
-    sources = standpoint_sources(evidence)
-    listing = "\n".join(
-        f"[{i + 1}] {d.label}: {clip(d.text, MAX_SOURCE_CHARS)}" for i, d in enumerate(sources)
-    )
-    messages = prompts.messages(
+def standpoint_messages(
+    proposals: list[Proposal], sources: list[Document], prompts: Prompts, token_budget: int | None = None
+) -> list[dict[str, str]]:
+    """The standpoint question. Under `token_budget` (the local model: prompt processing is most of a
+    draft's time) the proposals take at most half of what the instructions leave, in order and at least
+    the first, and every source is shortened alike to fit the rest — the same sources, so the numbers
+    the model answers with mean the same, only fewer words of each (never below MIN_SOURCE_CHARS: a
+    very small budget is a target, not a bound)."""
+    lines = [f"- {clip(for_prompt(p.text), MAX_PROPOSAL_CHARS)}" for p in proposals]
+    source_chars = MAX_SOURCE_CHARS
+    if token_budget is not None:
+        fixed = prompts.messages("system_narrow", "standpoint", proposals="", sources="")
+        left = chars_for(token_budget - estimate_tokens("".join(m["content"] for m in fixed)) - 30)
+        kept: list[str] = []
+        for line in lines:
+            if kept and sum(len(k) + 1 for k in kept) + len(line) > left // 2:
+                break
+            kept.append(line)
+        lines = kept
+        left -= sum(len(k) + 1 for k in kept)
+        if sources:
+            labels = sum(len(d.label) + 8 for d in sources)
+            source_chars = max(MIN_SOURCE_CHARS, min(MAX_SOURCE_CHARS, (left - labels) // len(sources)))
+    listing = "\n".join(f"[{i + 1}] {d.label}: {clip(d.text, source_chars)}" for i, d in enumerate(sources))
+    return prompts.messages(
         "system_narrow",
         "standpoint",
-        proposals="\n".join(f"- {clip(neutralize(p.text)[0], 500)}" for p in proposals),
+        proposals="\n".join(lines),
         sources=listing or "(inget underlag hittades)",
     )
+
+
+def choose_standpoint(
+    proposals: list[Proposal],
+    evidence: Evidence,
+    chat: ChatModel,
+    prompts: Prompts,
+    token_budget: int | None = None,
+) -> tuple[Standpoint, list[Document]]:
+    """The model's standpoint and the sources it says support it. A call that misses its deadline is
+    asked once more with half the token budget (stated fallback); a second miss is the caller's error."""
+    sources = standpoint_sources(evidence)
+    try:
+        return _ask_standpoint(proposals, sources, chat, prompts, token_budget)
+    except LLMTimeoutError:
+        if token_budget is None:
+            raise
+        return _ask_standpoint(proposals, sources, chat, prompts, max(MIN_RETRY_TOKENS, token_budget // 2))
+
+
+def _ask_standpoint(
+    proposals: list[Proposal],
+    sources: list[Document],
+    chat: ChatModel,
+    prompts: Prompts,
+    token_budget: int | None,
+) -> tuple[Standpoint, list[Document]]:
+    messages = standpoint_messages(proposals, sources, prompts, token_budget)
     answer = ask_json(
         chat,
         messages,
@@ -114,6 +164,24 @@ def choose_standpoint(
     return answer.standpunkt, picked
 
 
+def _standpoint_and_support(
+    proposals: list[Proposal],
+    evidence: Evidence,
+    chat: ChatModel,
+    prompts: Prompts,
+    standpoint_override: Standpoint | None,
+    token_budget: int | None,
+) -> tuple[Standpoint, list[Document]]:
+    """The model's choice. When the official has already decided and the model cannot answer in time
+    (or at all), the draft does not wait for it: the best-ranked law and earlier answer support it."""
+    try:
+        return choose_standpoint(proposals, evidence, chat, prompts, token_budget)
+    except LLMError:
+        if standpoint_override is None:
+            raise
+        return standpoint_override, [*evidence.laws[:1], *evidence.precedents[:1]]
+
+
 def analyse(
     proposals: list[Proposal],
     evidence: Evidence,
@@ -122,6 +190,7 @@ def analyse(
     prompts: Prompts,
     *,
     standpoint_override: Standpoint | None = None,
+    token_budget: int | None = None,
 ) -> Analysis:
     frame = {d.id: d for d in evidence.frame}
     arguments: list[Argument] = []
@@ -136,7 +205,9 @@ def analyse(
             for doc in j.evidence:
                 arguments.append(Argument(f"{j.actor}: {first_sentence(doc.text)}", (doc.id,)))
     else:
-        standpoint, support = choose_standpoint(proposals, evidence, chat, prompts)
+        standpoint, support = _standpoint_and_support(
+            proposals, evidence, chat, prompts, standpoint_override, token_budget
+        )
         for doc in support:
             arguments.append(Argument(f"{doc.label}: {first_sentence(doc.text)}", (doc.id,)))
     if standpoint_override is not None:

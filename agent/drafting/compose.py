@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from agent.drafting.analysis import KL_2_1, KL_2_2
 from agent.drafting.competence import BODY_SV, CompetenceResult, ProposalJudgement, shared_terms
-from agent.drafting.guard import neutralize
+from agent.drafting.guard import for_prompt, neutralize
 from agent.drafting.intake import Intake, Proposal, normalize_ws
 from agent.drafting.models import COMPETENCE_SV, Analysis, Verification
 from agent.drafting.notes import note_sentence
@@ -140,7 +140,7 @@ def precedent_ref(doc: Document) -> str:
 
 def _doc_phrases(intake: Intake) -> tuple[str, str]:
     short = DOC_NAMES.get(intake.doc_type, "förslaget")
-    title = normalize_ws(intake.title)
+    title = normalize_ws(neutralize(intake.title)[0])
     if title:
         if title.split()[0].lower() in {"motion", "medborgarförslag", "remiss", "motionen"}:
             title = title[0].lower() + title[1:]
@@ -375,8 +375,8 @@ def write_prose(
     messages = prompts.messages(
         "prose_system",
         "prose_user",
-        title=intake.title or "(utan titel)",
-        proposals="\n".join(f"- {neutralize(p.text)[0]}" for p in intake.proposals[:6]) or "(inga)",
+        title=for_prompt(intake.title) or "(utan titel)",
+        proposals="\n".join(f"- {for_prompt(p.text)}" for p in intake.proposals[:6]) or "(inga)",
         competence=COMPETENCE_SV[analysis.competence],
         standpoint=analysis.standpoint,
         arguments=_arguments_listing(analysis, docs),

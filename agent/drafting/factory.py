@@ -30,6 +30,9 @@ class PipelineFactory:
     chat: ChatModel
     prompts: Prompts
     prompt_chars: int = DEFAULT_PROMPT_CHARS  # source text in a strong model's prompt
+    standpoint_tokens: int | None = (
+        None  # the local model's standpoint prompt (Settings.llm_standpoint_tokens)
+    )
     prose: ProseMode = "auto"
 
     @classmethod
@@ -42,7 +45,13 @@ class PipelineFactory:
         if prompts is None:
             prompts = load_prompts(settings.prompts_dir, settings.prompt_version)
         context = settings.llm_context if chat.kind == "local" else None
-        return cls(chat=chat, prompts=prompts, prompt_chars=prompt_budget(context), prose=prose)
+        return cls(
+            chat=chat,
+            prompts=prompts,
+            prompt_chars=prompt_budget(context),
+            prose=prose,
+            standpoint_tokens=settings.llm_standpoint_tokens if chat.kind == "local" else None,
+        )
 
     def build(self, searcher: Searcher, on_event: EventHandler | None = None) -> Pipeline:
         return Pipeline(
@@ -52,6 +61,7 @@ class PipelineFactory:
             prose=self.prose,
             on_event=on_event,
             prompt_chars=self.prompt_chars,
+            standpoint_tokens=self.standpoint_tokens,
         )
 
     def build_graph(

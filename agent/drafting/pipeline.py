@@ -34,7 +34,7 @@ from agent.drafting.compose import (
     revise_prose,
     write_prose,
 )
-from agent.drafting.guard import W_INJECTION, neutralize
+from agent.drafting.guard import W_INJECTION, W_INJECTION_PREFIX, addressed_sentences
 from agent.drafting.intake import W_NO_PROPOSAL, Intake, Proposal
 from agent.drafting.models import Analysis, Citation, Draft, Standpoint, Verification
 from agent.drafting.note_check import W_NOTE_PREFIX, note_conflicts
@@ -79,6 +79,12 @@ def _replace_warnings(state: DraftState, prefix: str, warnings: list[str]) -> No
     """The warnings of one kind (those starting with `prefix`) replaced by `warnings`: a check that is
     run again after the official changes something never leaves a stale warning behind."""
     state.warnings = [w for w in state.warnings if not w.startswith(prefix)] + warnings
+
+
+def remiss_texts(intake: Intake) -> list[str]:
+    """What verification takes as the remiss a draft may quote (never cite): its whole text, and its
+    title and proposals, which the official may have corrected after reading."""
+    return [intake.text, intake.title, *(p.text for p in intake.proposals)]
 
 
 class DraftInputError(Exception):
@@ -143,6 +149,7 @@ class Pipeline:
     prose: ProseMode = "auto"
     on_event: EventHandler | None = None
     prompt_chars: int = DEFAULT_PROMPT_CHARS  # source text in a strong model's prompt (`prompt_budget`)
+    standpoint_tokens: int | None = None  # token budget of the local model's standpoint prompt
 
     # ------------------------------------------------------------------ plumbing
     def emit(self, kind: EventKind, step: str, text: str) -> None:
@@ -167,10 +174,14 @@ class Pipeline:
         if not intake.proposals:
             raise DraftInputError(f"{W_NO_PROPOSAL} Klistra in motionens eller förslagets text.")
         state.warnings = list(dict.fromkeys([*state.warnings, *intake.warnings]))
-        injected = neutralize(intake.text)[1]
-        if injected:
-            examples = "; ".join(f"”{s[:120]}”" for s in injected[:3])
-            state.warnings.append(W_INJECTION.format(n=len(injected), examples=examples))
+        injected = addressed_sentences(intake.text)
+        examples = "; ".join(f"”{s[:120]}”" for s in injected[:3])
+        # Replaced, not appended: the check runs again when a stored case is resumed.
+        _replace_warnings(
+            state,
+            W_INJECTION_PREFIX,
+            [W_INJECTION.format(n=len(injected), examples=examples)] if injected else [],
+        )
         listing = "\n".join(f"- {p.text}" for p in state.proposals)
         self.emit("info", "intake", f"{intake.title or 'Remiss utan titel'}\n{listing}")
 
@@ -208,6 +219,7 @@ class Pipeline:
             self.chat,
             self.prompts,
             standpoint_override=state.standpoint_override,
+            token_budget=self.standpoint_tokens,
         )
         if state.standpoint_override is not None:
             self.set_standpoint(state, state.standpoint_override)
@@ -286,7 +298,9 @@ class Pipeline:
         assert state.analysis is not None
         sources = state.sources()
         ignore = [state.intake.dnr] if state.intake.dnr else []
-        citations, verification = verify_draft(state.text, sources, ignore_dnrs=ignore)
+        citations, verification = verify_draft(
+            state.text, sources, ignore_dnrs=ignore, remiss=remiss_texts(state.intake)
+        )
         if not verification.ok and not self.assembled:
             state.text, citations, verification = self.repair(state, sources, verification, ignore)
         state.draft = Draft(
@@ -312,12 +326,13 @@ class Pipeline:
         )
         self.emit("info", "verify", "Rättar hänvisningar som inte gick att kontrollera")
         text = revise_prose(state.text, request, sources, self.chat, self.prompts, budget=self.prompt_chars)
-        citations, verification = verify_draft(text, sources, ignore_dnrs=ignore)
+        remiss = remiss_texts(state.intake)
+        citations, verification = verify_draft(text, sources, ignore_dnrs=ignore, remiss=remiss)
         if not verification.ok:
             text, removed = drop_failing(text, verification)
             state.removed.extend(removed)
             state.warnings.append(W_REMOVED.format(items="; ".join(removed)))
-            citations, verification = verify_draft(text, sources, ignore_dnrs=ignore)
+            citations, verification = verify_draft(text, sources, ignore_dnrs=ignore, remiss=remiss)
         return text, citations, verification
 
     def _token(self, chunk: str) -> None:

@@ -229,7 +229,9 @@ def _score_text(
 ) -> list[PointMatch]:
     """The text metrics of a candidate that wrote a text (into `m` and `details`); its key-point matches."""
     text = cand.text or ""
-    citations, verification = verify_draft(text, cand.sources, ignore_dnrs=cand.ignore_dnrs)
+    citations, verification = verify_draft(
+        text, cand.sources, ignore_dnrs=cand.ignore_dnrs, remiss=case.remiss_text()
+    )
     cited = {c.source_id for c in citations if c.source_id}
     n_quotes = count_quotations(text)
     n_sentences = len(sentences(text))

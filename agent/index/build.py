@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 from agent.config import Settings
 from agent.index.embeddings import Embedder, EmbeddingCache, RemissEmbeddingFunction, make_embedder
 from agent.index.lexical import LexicalIndex
+from agent.index.shipped import ShippedEmbeddings, shipped_dir, write_shipped
 from agent.index.store import (
     DocStore,
     IndexLayout,
@@ -80,10 +81,12 @@ class BuildReport:
     changed: bool
     build_id: str | None
     count: int
-    embedded: int = 0  # passages embedded now (the rest came from the cache)
+    embedded: int = 0  # passages embedded now (the rest came from the caches)
     seconds: float = 0.0
     errors: list[SourceError] = field(default_factory=list)
     kept_from_previous: list[str] = field(default_factory=list)  # unreadable sources kept as indexed
+    shipped: int = 0  # passages whose vectors came from the embeddings shipped with the project
+    warnings: list[str] = field(default_factory=list)
 
 
 def collect_documents(
@@ -181,8 +184,11 @@ def build_index(
     layout: IndexLayout | None = None,
     progress: Progress | None = None,
     force: bool = False,
+    use_shipped: bool = True,
 ) -> BuildReport:
-    """Build (or leave alone, if nothing changed) the index named in `settings`."""
+    """Build (or leave alone, if nothing changed) the index named in `settings`.
+
+    `use_shipped=False` ignores the embeddings shipped with the project (the benchmark's baseline)."""
     layout = layout or IndexLayout(settings)
     progress = progress or SilentProgress()
     options = options or BuildOptions.load(layout)
@@ -206,14 +212,19 @@ def build_index(
                 False, previous_manifest.build_id, len(docs), 0, time.perf_counter() - started, errors, kept
             )
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
-        embedded = _write_build(settings, layout, build_id, docs, embedder, digest, options, progress)
+        stats = _write_build(
+            settings, layout, build_id, docs, embedder, digest, options, progress, use_shipped=use_shipped
+        )
         layout.switch_to(build_id)
         options.save(layout)
         # Keep the previous build (a running app may still read it); remove anything older.
         for old in layout.complete_builds():
             if old.name not in (build_id, current.name if current else ""):
                 remove_build(settings, old)
-        return BuildReport(True, build_id, len(docs), embedded, time.perf_counter() - started, errors, kept)
+        seconds = time.perf_counter() - started
+        return BuildReport(
+            True, build_id, len(docs), stats.embedded, seconds, errors, kept, stats.shipped, stats.warnings
+        )
 
 
 def _collect(
@@ -242,18 +253,20 @@ def _write_build(
     digest: str,
     options: BuildOptions,
     progress: Progress,
-) -> int:
-    """A complete new build folder (documents, BM25, vectors, manifest last); the number embedded."""
+    *,
+    use_shipped: bool = True,
+) -> EmbedStats:
+    """A complete new build folder (documents, BM25, vectors, manifest last); where vectors came from."""
     build_dir = layout.builds / build_id
     build_dir.mkdir(parents=True)
-    embedded = 0
+    stats = EmbedStats()
     DocStore.create(build_dir / "docs.sqlite", docs).close()
     progress.stage("Bygger BM25-index", None)
     texts = [d.embedding_input() for d in docs]
     LexicalIndex.build(texts).save(build_dir / "bm25")
     collection = collection_name(layout.name, build_id)
     if embedder is not None:
-        vectors, embedded = _embed(settings, embedder, texts, progress)
+        vectors, stats = _embed(settings, embedder, texts, progress, use_shipped)
         _write_chroma(settings, build_dir, collection, docs, vectors, progress)
     Manifest(
         build_id=build_id,
@@ -268,16 +281,43 @@ def _write_build(
         sources=_source_digests(docs),
         options=asdict(options),
     ).write(build_dir)
-    return embedded
+    return stats
 
 
-def _embed(settings: Settings, embedder: Embedder, texts: list[str], progress: Progress) -> tuple[Any, int]:
-    """Vectors of `texts` through the persistent embedding cache, and how many were computed anew."""
-    cache = EmbeddingCache(settings.cache_dir / f"embeddings-{embedder.name}.sqlite", embedder)
+@dataclass
+class EmbedStats:
+    embedded: int = 0  # computed by the model now
+    shipped: int = 0  # read from the shipped file
+    warnings: list[str] = field(default_factory=list)
+
+
+def _shipped_for(settings: Settings, embedder: Embedder, stats: EmbedStats, progress: Progress) -> Any:
+    """The shipped vectors for this embedder, when there are any and they come from the same model."""
+    shipped = ShippedEmbeddings.load(shipped_dir(settings.corpus_dir), embedder.name)
+    if shipped is None:
+        return None
+    progress.stage("Kontrollerar medskickade embeddings", None)
+    if shipped.matches(embedder):
+        return shipped
+    stats.warnings.append(
+        f"De medskickade embeddingarna ({embedder.name}) stämmer inte med modellen på den här datorn "
+        "(en annan modellversion?); alla avsnitt beräknas lokalt i stället."
+    )
+    return None
+
+
+def _embed(
+    settings: Settings, embedder: Embedder, texts: list[str], progress: Progress, use_shipped: bool
+) -> tuple[Any, EmbedStats]:
+    """Vectors of `texts`: the local cache, then the shipped file, then the model."""
+    stats = EmbedStats()
+    shipped = _shipped_for(settings, embedder, stats, progress) if use_shipped else None
+    cache = EmbeddingCache(settings.cache_dir / f"embeddings-{embedder.name}.sqlite", embedder, shipped)
     progress.stage("Beräknar embeddings", len(texts))
     try:
         vectors = cache.embed(texts, progress=progress.advance)
-        return vectors, cache.last_embedded
+        stats.embedded, stats.shipped = cache.last_embedded, cache.last_shipped
+        return vectors, stats
     finally:
         cache.close()
 
@@ -315,3 +355,18 @@ def _is_consistent(settings: Settings, build_dir: Path) -> bool:
     from agent.index.status import check_build
 
     return not check_build(settings, build_dir).problems
+
+
+def ship_embeddings(settings: Settings, progress: Progress | None = None) -> tuple[Path, int, int]:
+    """Regenerate corpus/embeddings/<model>.npz for the default corpus (run after a corpus change).
+
+    Uses the local cache (only changed passages are embedded), never the old shipped file. Returns
+    the file written, the number of passages, and how many were embedded now."""
+    progress = progress or SilentProgress()
+    docs, _errors, _kept = collect_documents(settings, BuildOptions(), None, progress)
+    embedder = make_embedder(settings)
+    texts = [d.embedding_input() for d in docs]
+    vectors, stats = _embed(settings, embedder, texts, progress, use_shipped=False)
+    progress.stage("Skriver de medskickade embeddingarna", None)
+    path = write_shipped(shipped_dir(settings.corpus_dir), embedder.name, texts, vectors)
+    return path, len(texts), stats.embedded

@@ -12,13 +12,16 @@ import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from agent.config import Settings
+
+if TYPE_CHECKING:
+    from agent.index.shipped import ShippedEmbeddings
 
 ProgressFn = Callable[[int], None]
 
@@ -113,13 +116,16 @@ class EmbeddingCache:
     Rebuilding an index (always into a fresh location) then only embeds text that changed.
     """
 
-    def __init__(self, path: Path, embedder: Embedder) -> None:
+    def __init__(self, path: Path, embedder: Embedder, shipped: ShippedEmbeddings | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
         self._embedder = embedder
+        self._shipped = shipped  # read-only vectors shipped with the project, checked by the caller
+        self._shipped_index = shipped.lookup() if shipped is not None else {}
         self.last_embedded = 0  # texts the model embedded in the last `embed` call (cache misses)
+        self.last_shipped = 0  # texts whose vectors came from the shipped file
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self._embedder.name}\0{text}".encode()).hexdigest()
@@ -133,6 +139,7 @@ class EmbeddingCache:
                 f"SELECT key, vec FROM emb WHERE key IN ({','.join('?' * len(chunk))})", chunk
             ).fetchall()
             found.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
+        self.last_shipped = self._from_shipped(texts, keys, found)
         if progress and found:
             progress(sum(1 for k in keys if k in found))
         # Identical texts are embedded once.
@@ -160,6 +167,18 @@ class EmbeddingCache:
         if not texts:
             return np.zeros((0, self._embedder.dim), dtype=np.float32)
         return np.stack([found[k] for k in keys]).astype(np.float32)
+
+    def _from_shipped(self, texts: Sequence[str], keys: list[str], found: dict[str, np.ndarray]) -> int:
+        """Fill `found` from the shipped vectors; how many came from there."""
+        if self._shipped is None:
+            return 0
+        before = len(found)
+        for text, key in zip(texts, keys, strict=True):
+            if key not in found:
+                vec = self._shipped.vector(text, self._shipped_index)
+                if vec is not None:
+                    found[key] = vec
+        return len(found) - before
 
     def close(self) -> None:
         self._db.close()

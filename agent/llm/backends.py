@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from agent.llm.local_model import LLMError, resolve_model_path
-from agent.llm.server import LocalServer
+from agent.llm.local_model import LLMError, LLMTimeoutError, resolve_model_path
+from agent.llm.server import LocalServer, free_cores
 from agent.llm.structured import read_json_object
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ class ChatBackend:
     kind: BackendKind
     http_client: Any = field(default=None, repr=False)  # an httpx.Client to use (tests); default per kind
     callbacks: list[BaseCallbackHandler] = field(default_factory=list, repr=False)
+    timeout: float | None = None  # deadline (s) of one call; None = the HTTP client's own (600 s local)
     last_finish_reason: str | None = field(default=None, init=False)
     _json_mode: Literal["json_schema", "json_object"] | None = field(default=None, init=False, repr=False)
     _chat: Any = field(default=None, init=False, repr=False)
@@ -133,6 +134,8 @@ class ChatBackend:
             "api_key": self.api_key,
             "temperature": 0.0,
         }
+        if self.timeout is not None:  # a deadline, not a wait: no retry after a timeout
+            params.update(timeout=self.timeout, max_retries=0 if self.kind == "local" else 1)
         if self.http_client is not None:
             params["http_client"] = self.http_client
         elif http_client is not None:
@@ -181,6 +184,10 @@ class ChatBackend:
             )
             if self._json_mode is None:
                 self._json_mode = "json_object" if self.kind == "local" else "json_schema"
+        except openai.APITimeoutError as exc:
+            raise LLMTimeoutError(
+                f"Modellen svarade inte inom {self.timeout or 600:.0f} s (REMISS_LLM_TIMEOUT)."
+            ) from exc
         except openai.LengthFinishReasonError as exc:  # (the structured-output path says so itself)
             content = exc.completion.choices[0].message.content or "" if exc.completion.choices else ""
             raise LLMError(
@@ -218,6 +225,8 @@ class ChatBackend:
         Afterwards `last_finish_reason` says why it ended ("stop", or "length" at `max_tokens`). A
         stream that ends without any finish reason was cut off by the server: `LLMError`.
         """
+        import openai
+
         self.last_finish_reason = None
         chunks = self.langchain().stream(
             messages, config={"callbacks": self.callbacks}, **self._limits(max_tokens, temperature)
@@ -229,6 +238,10 @@ class ChatBackend:
                 reason = chunk.response_metadata.get("finish_reason")
                 if reason:
                     self.last_finish_reason = str(reason)
+        except openai.APITimeoutError as exc:
+            raise LLMTimeoutError(
+                f"Modellen svarade inte inom {self.timeout or 600:.0f} s (REMISS_LLM_TIMEOUT)."
+            ) from exc
         finally:
             close = getattr(chunks, "close", None)  # (a generator: closing it closes the HTTP stream)
             if callable(close):
@@ -275,6 +288,7 @@ def open_backend(settings: Settings, *, startup_timeout: float = 180.0) -> Itera
             api_key=settings.openai_api_key or NO_KEY,
             model=settings.llm_model or DEFAULT_OPENAI_MODEL,
             kind="openai",
+            timeout=settings.llm_timeout,
         )
         try:
             yield backend
@@ -282,9 +296,16 @@ def open_backend(settings: Settings, *, startup_timeout: float = 180.0) -> Itera
             backend.close()
         return
     model_path = resolve_model_path(settings)
-    with LocalServer(model_path, n_ctx=settings.llm_context, startup_timeout=startup_timeout) as server:
+    threads = settings.llm_threads or free_cores()
+    with LocalServer(
+        model_path, n_ctx=settings.llm_context, n_threads=threads, startup_timeout=startup_timeout
+    ) as server:
         backend = ChatBackend(
-            base_url=server.base_url, api_key=LOCAL_API_KEY, model=server.model_alias, kind="local"
+            base_url=server.base_url,
+            api_key=LOCAL_API_KEY,
+            model=server.model_alias,
+            kind="local",
+            timeout=settings.llm_timeout,
         )
         try:
             yield backend

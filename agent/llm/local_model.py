@@ -50,6 +50,10 @@ class LLMError(Exception):
     """The language model cannot be used. The message is Swedish and meant for the user as is."""
 
 
+class LLMTimeoutError(LLMError):
+    """A model call missed its deadline (`Settings.llm_timeout`)."""
+
+
 class ModelNotInstalledError(LLMError):
     """No local model is available (parts not installed, or the configured file is missing)."""
 

@@ -247,3 +247,32 @@ class LocalServer:
         with contextlib.suppress(Exception):
             if self._proc is not None and self._proc.poll() is None:
                 self._proc.kill()
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat (Linux), or None."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def free_cores(sample_seconds: float = 0.5) -> int:
+    """Threads for the local model server: the cores this process may use, less those busy with other
+    work right now (sampled over `sample_seconds`). llama.cpp's threads wait for each other at every
+    step, so a thread on a core that something else holds slows the whole model far more than the
+    core's share: on 2 cores beside another model process, 1 thread beats 2."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if (os.cpu_count() or cores) != cores:  # a share of a bigger machine: /proc/stat is the machine's
+        return cores
+    before = _cpu_times()
+    if before is None:
+        return cores
+    time.sleep(sample_seconds)
+    after = _cpu_times()
+    if after is None or after[1] <= before[1]:
+        return cores
+    busy = cores * (after[0] - before[0]) / (after[1] - before[1])
+    return max(1, min(cores, round(cores - busy)))

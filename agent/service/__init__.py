@@ -12,8 +12,9 @@ the pipeline's searcher is not meant for concurrent use. A second user waits (th
 from agent.drafting.analysis import STANDPOINTS
 from agent.drafting.models import COMPETENCE_SV
 from agent.drafting.pipeline import STEP_LABELS, Event
+from agent.service.accounts import AccountService
 from agent.service.core import DraftingService, EventHandler
-from agent.service.views import AppError, EvalRun, ServiceStatus, StandpointStep
+from agent.service.views import QUEUE_STEP, AppError, EvalRun, ServiceStatus, StandpointStep
 from agent.sources.atlas import HOLDER_SV
 from agent.sources.models import Document
 
@@ -21,8 +22,10 @@ from agent.sources.models import Document
 __all__ = [
     "COMPETENCE_SV",
     "HOLDER_SV",
+    "QUEUE_STEP",
     "STANDPOINTS",
     "STEP_LABELS",
+    "AccountService",
     "AppError",
     "Document",
     "DraftingService",

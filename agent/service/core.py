@@ -5,8 +5,9 @@ started on first use and shared by all browser sessions) and the persistent stat
 pages in `ui/` only render what it returns. Errors the user can act on are `AppError` with a Swedish
 message saying what to do; nothing else should reach the page as a stack trace.
 
-Drafting runs are serialised with a lock: the local model answers one request at a time anyway, and
-the pipeline's searcher is not meant for concurrent use. A second user waits (the page says so).
+Many officials at once: model work waits in a fair queue (agent/service/admission.py) with as many places
+as the backend serves at once (`Settings.max_parallel_drafts`), and a waiting run hears its place through
+`on_event`. Runs on one case take turns; `_lock` only guards starting the long-lived parts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import contextlib
 import dataclasses
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ from agent.index.store import SearchIndexError
 from agent.llm import LLMError, choose_kind, open_backend
 from agent.llm.backends import ChatModel
 from agent.llm.lazy import LazyChat
+from agent.service.admission import DraftTurns, shared_searcher
 from agent.service.views import (
     MANUAL_NOTE,
     W_LEGACY,
@@ -80,6 +82,7 @@ class DraftingService:
         self._lock = threading.RLock()
         self._saver: SqliteSaver | None = None
         self._plain_graph: DraftGraph | None = None
+        self.turns = DraftTurns(settings, lambda: self.backend(), self._stack)  # the model queue, case locks
         atexit.register(self.close)
 
     # ------------------------------------------------------------------ long-lived parts
@@ -87,7 +90,7 @@ class DraftingService:
         with self._lock:
             if self._searcher is None:
                 try:
-                    self._searcher = Searcher.open(self.settings)
+                    self._searcher = shared_searcher(Searcher.open(self.settings))
                 except SearchIndexError as exc:
                     raise AppError(
                         f"{exc} Bygg indexet med `remiss index build` (eller `make run`)."
@@ -132,6 +135,7 @@ class DraftingService:
         with contextlib.suppress(Exception):
             self._stack.close()
         self._chat, self._saver, self._plain_graph = None, None, None
+        self.turns.slots.clear()
         if self._searcher is not None:
             with contextlib.suppress(Exception):
                 self._searcher.close()
@@ -150,7 +154,7 @@ class DraftingService:
             )
             intake = parse_intake(text)
         except SourceError as exc:
-            raise AppError(str(exc)) from exc
+            raise AppError(str(exc) if filename else exc.reason) from exc
         return text, dataclasses.replace(intake, warnings=[*cut, *intake.warnings])
 
     def create_case(
@@ -201,23 +205,34 @@ class DraftingService:
         except LLMError as exc:
             raise AppError(str(exc)) from exc
 
-    def _thread(self, case_id: str, on_event: EventHandler | None = None) -> DraftThread:
-        """The case's conversation; the index and the model are opened when a step first needs them.
-        The graph without progress events is built once (reading a case needs nothing else)."""
-        if on_event is None and self._plain_graph is not None:
+    def _thread(
+        self, case_id: str, on_event: EventHandler | None = None, chat: ChatModel | None = None
+    ) -> DraftThread:
+        """The case's conversation; the index and the model (`chat`: a queue place's) are opened when a step
+        first needs them. The plain graph (no events, no `chat`) is built once: reading needs no more."""
+        plain = on_event is None and chat is None
+        if plain and self._plain_graph is not None:
             return DraftThread(self._plain_graph, case_id)
 
         @functools.cache  # built when the first step runs, then the same for every step
         def pipeline() -> Pipeline:
-            factory = PipelineFactory.from_settings(self.settings, self._chat_for_graph(), self.prompts())
+            model = chat or self._chat_for_graph()
+            factory = PipelineFactory.from_settings(self.settings, model, self.prompts())
             if on_event is not None and self._searcher is None:
                 on_event(Event("step", "index", "Läser in sökindexet"))
             return factory.build(self.searcher(), on_event=on_event)
 
         graph = build_graph(pipeline, self._checkpointer())
-        if on_event is None:
+        if plain:
             self._plain_graph = graph
         return DraftThread(graph, case_id)
+
+    @contextlib.contextmanager
+    def _turn(self, case_id: str, action: str, on_event: EventHandler | None) -> Iterator[ChatModel]:
+        """Hold the case and a place in the model queue for one run; yields that place's model. While
+        the run waits in line, `on_event` hears its place each time it changes (QUEUE_STEP)."""
+        with self.turns.take(case_id, action, on_event) as slot:
+            yield self.turns.slots.chat(slot, self._chat_for_graph())
 
     def _run(self, work: Callable[[], Turn]) -> Turn:
         try:
@@ -246,7 +261,7 @@ class DraftingService:
         confirmation (a remiss that cannot be drafted from waits too; its warnings say why)."""
         state = DraftState(intake=intake, exclude_sources=tuple(exclude))
         # A remiss that cannot be drafted from, or a missing index, is reported when the official goes on.
-        with self._lock, contextlib.suppress(DraftInputError, AppError):
+        with contextlib.suppress(DraftInputError, AppError):  # (a new case: no one else runs on it)
             self._thread(case_id).start(state, pause=("intake", "standpoint"))
 
     def propose(self, owner: str, case_id: str, on_event: EventHandler | None = None) -> StandpointStep:
@@ -254,8 +269,8 @@ class DraftingService:
         official's decision (`decide`). Continues from the intake confirmation, or starts anew."""
         case = self.storage.case(owner, case_id)
         intake = intake_from_json(case.remiss_text, case.intake)
-        with self._lock:
-            thread = self._thread(case_id, on_event)
+        with self._turn(case_id, "propose", on_event) as chat:
+            thread = self._thread(case_id, on_event, chat)
             if thread.waiting_for() == "intake":
                 turn = self._run(lambda: thread.resume(intake_json(intake)))
             else:
@@ -284,8 +299,8 @@ class DraftingService:
         text; agent/drafting/notes.py). The draft is written and stored."""
         self.storage.case(owner, case_id)
         answer = {"standpoint": standpoint, "notes": [n for n in note_items(notes) if n.strip()]}
-        with self._lock:
-            thread = self._thread(case_id, on_event)
+        with self._turn(case_id, "decide", on_event) as chat:
+            thread = self._thread(case_id, on_event, chat)
             if thread.waiting_for() != "standpoint":
                 raise AppError("Ärendet väntar inte på ett ställningstagande; pröva kompetensen först.")
             turn = self._run(lambda: thread.resume(answer))
@@ -310,9 +325,10 @@ class DraftingService:
     ) -> tuple[str, DraftRow | None]:
         """A chat message on the newest version: the assistant's reply, and the new version if the draft
         changed (from an older version this is a new branch of the conversation)."""
-        at = self._latest_checkpoint(owner, case_id)
-        with self._lock:
-            thread = self._thread(case_id, on_event)
+        self._latest_checkpoint(owner, case_id)  # (an unknown case or one without a draft waits in no line)
+        with self._turn(case_id, "revise", on_event) as chat:
+            at = self._latest_checkpoint(owner, case_id)  # (after a run on the case that was under way)
+            thread = self._thread(case_id, on_event, chat)
             self.storage.add_message(owner, case_id, "user", message)
             turn = self._run(lambda: thread.send(message, at=at))
             row = self._save(owner, case_id, turn, "chat", message) if turn.changed else None
@@ -321,8 +337,8 @@ class DraftingService:
 
     def edit(self, owner: str, case_id: str, text: str) -> DraftRow:
         """The official's own edit of the text: verified against the same sources, saved as a version."""
-        at = self._latest_checkpoint(owner, case_id)
-        with self._lock:
+        with self.turns.cases.hold(case_id):
+            at = self._latest_checkpoint(owner, case_id)
             thread = self._thread(case_id)
             state = self._run(lambda: thread.turn(at)).state
             assert state.draft is not None

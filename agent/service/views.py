@@ -24,6 +24,17 @@ W_LEGACY = (
     "Version {n} skrevs av en tidigare version av Remissagenten och kan läsas, jämföras och exporteras, "
     "men inte revideras i dialog. Skriv ett nytt utkast för att fortsätta."
 )
+# While a run waits for the model (agent/service/admission.py) its events say where it stands in line:
+# Event("info", QUEUE_STEP, W_QUEUE…) each time the place changes, Event("step", QUEUE_STEP, W_QUEUE_DONE)
+# when its turn comes (nothing when it did not have to wait).
+QUEUE_STEP = "queue"
+W_QUEUE = "Du är nummer {n} i kön. {what} när det är din tur."
+W_QUEUE_DONE = "Väntade i kön – nu är det din tur"
+QUEUE_WHAT = {
+    "propose": "Kompetensprövningen börjar",
+    "decide": "Utkastet börjar skrivas",
+    "revise": "Revideringen börjar",
+}
 
 
 class AppError(Exception):

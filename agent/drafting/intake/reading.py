@@ -55,6 +55,15 @@ def read_remiss(
         text = extract_pdf_text(source, name=label, max_bytes=max_pdf_bytes, max_pages=max_pdf_pages)
     elif isinstance(source, Path):
         text = read_text_file(source, str(source))
+    elif pasted:
+        try:
+            text = decode_checked(source, label)
+        except UnsupportedFormatError as exc:
+            raise UnsupportedFormatError(
+                label,
+                "Texten innehåller tecken som inte hör hemma i en text (t.ex. NUL-tecken eller binärdata). "
+                "Kopiera texten på nytt från dokumentet, eller ladda upp filen.",
+            ) from exc
     else:
         text = decode_checked(source, label)
     if isinstance(source, Path) and not text.strip():

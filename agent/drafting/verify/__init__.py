@@ -6,8 +6,9 @@ quotations that are not verbatim in their source, and legal claims without a cit
 only ever treated as text: nothing in it is followed, and no citation is invented for it.
 
 Modules: `check` (the phases, in order), `citations` (finding and resolving citations), `laws` (law
-references, lists and ranges), `quotations` (attribution and the verbatim test), `claims` (legal
-claims), `lookup` (tables over the given sources). Sentences and quotations are recognised by
+references, lists and ranges), `quotations` (attribution), `verbatim` (the verbatim test), `remiss`
+(the remiss as a source for quotations only), `claims` (legal claims), `lookup` (tables over the
+given sources). Sentences and quotations are recognised by
 `agent.text.sentences`.
 """
 
@@ -15,6 +16,7 @@ from agent.drafting.verify.check import verify_draft
 from agent.drafting.verify.claims import LEGAL_CLAIM_MARKERS, is_legal_claim
 from agent.drafting.verify.laws import MAX_RANGE
 from agent.drafting.verify.quotations import R_NOT_VERBATIM, R_OTHER_SOURCE, count_quotations
+from agent.drafting.verify.remiss import R_NOT_VERBATIM_REMISS, REMISS_ID
 from agent.text.sentences import MAX_QUOTE_CHARS, MIN_QUOTE_WORDS, sentence_spans
 
 __all__ = [
@@ -22,7 +24,9 @@ __all__ = [
     "MAX_QUOTE_CHARS",
     "MAX_RANGE",
     "MIN_QUOTE_WORDS",
+    "REMISS_ID",
     "R_NOT_VERBATIM",
+    "R_NOT_VERBATIM_REMISS",
     "R_OTHER_SOURCE",
     "count_quotations",
     "is_legal_claim",

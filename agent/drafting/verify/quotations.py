@@ -1,15 +1,16 @@
 """Quotations in a draft: found with the shared quotation rules, attributed to a citation, and
-checked to be verbatim in the attributed source."""
+checked to be verbatim in the attributed source — or in the remiss the draft answers (`remiss.py`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.drafting.intake import normalize_ws
 from agent.drafting.models import Misquote
 from agent.drafting.verify.citations import Cite
+from agent.drafting.verify.remiss import R_NOT_VERBATIM_REMISS, REMISS_ID, REMISS_LABEL, RemissSource
+from agent.drafting.verify.verbatim import Verbatim
 from agent.sources.models import Document
 from agent.text.sentences import find_quotations
 
@@ -17,12 +18,10 @@ from agent.text.sentences import find_quotations
 R_NOT_VERBATIM = "Citatet finns inte ordagrant i källan."
 R_OTHER_SOURCE = "Citatet finns i en annan källa än den som anges ({label})."
 
-_ELLIPSIS_SPLIT_RE = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*")
-# PDF hyphenation: "kompe- tens" (a hyphen at a line end, joined by whitespace normalisation);
-# never before a conjunction, where it is an elided compound ("hälso- och sjukvård").
-_HYPHEN_RE = re.compile(
-    r"(?<=[a-zåäöé])-\s(?!(?:och|eller|samt|respektive|resp|som|till|med|men|utan)\b)(?=[a-zåäöé])"
-)
+# A citation that starts at most this many characters after a quotation claims it as its source
+# ("”…” (2 kap. 2 § KL)", "”…” enligt 2 kap. 2 § KL"); one further on does not take a quotation of the
+# remiss ("Förslaget ”…” ryms inom den allmänna kompetensen enligt 2 kap. 1 § KL").
+CITATION_AFTER = 12
 
 
 @dataclass(frozen=True)
@@ -41,63 +40,25 @@ def count_quotations(text: str) -> int:
     return len(find_quotations(text))
 
 
-class Verbatim:
-    """Is a quotation verbatim in a source? Memoised per (quotation, source id)."""
-
-    def __init__(self) -> None:
-        self._norm: dict[str, tuple[str, str]] = {}
-        self._memo: dict[tuple[str, str], bool] = {}
-
-    def __call__(self, quote: str, doc: Document) -> bool:
-        key = (quote, doc.id)
-        if key not in self._memo:
-            self._memo[key] = is_verbatim(quote, *self._normalised(doc))
-        return self._memo[key]
-
-    def _normalised(self, doc: Document) -> tuple[str, str]:
-        """(whitespace-normalised text, the same with PDF hyphenation joined)."""
-        if doc.id not in self._norm:
-            t = normalize_ws(doc.text.replace("\u00ad", ""))
-            self._norm[doc.id] = (t, _HYPHEN_RE.sub("", t))
-        return self._norm[doc.id]
-
-
-def is_verbatim(quote: str, plain: str, dehyph: str) -> bool:
-    """Is `quote` in the source text `plain` (or `dehyph`, its PDF hyphenation joined), allowing a changed
-    case of its first letter, trailing ".,;:", omissions marked "[…]" and leading/trailing "…"?"""
-    parts = [p.strip(" …").strip() for p in _ELLIPSIS_SPLIT_RE.split(quote)]
-    parts = [re.sub(r"^\.\.\.\s*|\s*\.\.\.$", "", p) for p in parts]
-    parts = [p for p in parts if p]
-    if not parts:
-        return False
-    parts[-1] = parts[-1].rstrip(".,;:").rstrip()
-    for hay, fix in ((plain, False), (dehyph, True)):
-        pos, ok = 0, True
-        for k, part in enumerate(parts):
-            if fix:
-                part = _HYPHEN_RE.sub("", part)
-            variants = [part] if k else [part, part[:1].swapcase() + part[1:]]
-            found = [i for i in (hay.find(v, pos) for v in variants) if i >= 0]
-            if not found:
-                ok = False
-                break
-            pos = min(found) + len(part)
-        if ok:
-            return True
-    return False
-
-
 def check_quotations(
     quotes: list[Quote],
     cites: list[Cite],
     sentence_of: Callable[[int], int],
     sources: list[Document],
+    remiss: RemissSource | None = None,
+    remiss_named: Callable[[int, int, int], bool] = lambda _si, _after, _pos: False,
 ) -> tuple[dict[int, str], list[Misquote]]:
     """Attribute each quotation to a citation in its own sentence or the one before (nearest first,
     preferring one whose source holds it) and check it. Returns the verbatim quotation of each
     citation (by index; the first one) and the misquotations. A precedent cited by Dnr gets the
-    section that holds its quotation as its source (`cites` is updated)."""
-    verbatim = Verbatim()
+    section that holds its quotation as its source (`cites` is updated).
+
+    With `remiss`, a quotation that no nearby citation's source holds is a quotation of the remiss
+    when its own sentence holds no citation before it or right after it, or when
+    `remiss_named(sentence index, after, position)`: the sentence names the remiss between `after` (the
+    end of its last citation before the quotation) and the quotation. It is verified when verbatim in
+    the remiss, and a misquotation of "remissen" when only close to it; it is never a citation's quote."""
+    verbatim = remiss.verbatim if remiss is not None else Verbatim()
     by_sentence: dict[int, list[int]] = {}
     for ci, c in enumerate(cites):
         by_sentence.setdefault(sentence_of(c.start), []).append(ci)
@@ -105,14 +66,8 @@ def check_quotations(
     misquoted: list[Misquote] = []
     for q in quotes:
         si = sentence_of(q.start)
-
-        def dist(ci: int, q: Quote = q) -> int:
-            c = cites[ci]
-            return q.start - c.end if c.end <= q.start else max(0, c.start - q.end)
-
-        near = sorted(by_sentence.get(si, []), key=dist)
-        if si > 0:
-            near += sorted(by_sentence.get(si - 1, []), key=dist)
+        own = by_sentence.get(si, [])
+        near = _nearest(q, cites, own, by_sentence.get(si - 1, []) if si > 0 else [])
         holder = next(((ci, d) for ci in near for d in cites[ci].candidates if verbatim(q.text, d)), None)
         if holder:
             ci, doc = holder
@@ -121,12 +76,46 @@ def check_quotations(
                 cites[ci].candidates = [doc, *[d for d in cites[ci].candidates if d is not doc]]
             quote_of.setdefault(ci, q.text)
             continue
-        elsewhere = next((d for d in sources if verbatim(q.text, d)), None)
+        # the citations of its own sentence that may claim it: before it, or right after it
+        claiming = [ci for ci in own if cites[ci].end <= q.start or cites[ci].start - q.end <= CITATION_AFTER]
+        after = max((cites[ci].end for ci in claiming if cites[ci].end <= q.start), default=0)
+        of_remiss = remiss is not None and (not claiming or remiss_named(si, after, q.start))
+        if of_remiss and remiss is not None and remiss.holds(q.text):
+            continue  # a verbatim quotation of the remiss: verified, and no citation's quote
         attributed = cites[near[0]] if near else None
-        source_id = attributed.candidates[0].id if attributed and attributed.resolved else None
-        if elsewhere is not None and attributed is not None:
-            misquoted.append(Misquote(q.text, source_id, R_OTHER_SOURCE.format(label=elsewhere.label)))
-        elif elsewhere is None:
-            misquoted.append(Misquote(q.text, source_id, R_NOT_VERBATIM))
-        # else: no citation near it, but verbatim in a given source — accepted as is.
+        miss = _misquote(q.text, attributed, sources, verbatim, remiss, of_remiss)
+        if miss is not None:
+            misquoted.append(miss)
     return quote_of, misquoted
+
+
+def _nearest(q: Quote, cites: list[Cite], own: list[int], before: list[int]) -> list[int]:
+    """Indexes of the citations in the quotation's own sentence, then the sentence before, nearest first."""
+
+    def dist(ci: int) -> int:
+        c = cites[ci]
+        return q.start - c.end if c.end <= q.start else max(0, c.start - q.end)
+
+    return sorted(own, key=dist) + sorted(before, key=dist)
+
+
+def _misquote(
+    quote: str,
+    attributed: Cite | None,
+    sources: list[Document],
+    verbatim: Verbatim,
+    remiss: RemissSource | None,
+    of_remiss: bool,
+) -> Misquote | None:
+    """What is wrong with a quotation that no nearby citation's source holds (None: nothing).
+    `of_remiss`: it is a quotation of the remiss (and not verbatim in it)."""
+    elsewhere = next((d.label for d in sources if verbatim(quote, d)), None)
+    if elsewhere is None and remiss is not None and not of_remiss and remiss.holds(quote):
+        elsewhere = REMISS_LABEL  # the remiss's words, attributed to a law or an earlier answer
+    source_id = attributed.candidates[0].id if attributed and attributed.resolved else None
+    if elsewhere is not None:
+        # verbatim in another source: wrong when a citation is near it, accepted as is without one
+        return Misquote(quote, source_id, R_OTHER_SOURCE.format(label=elsewhere)) if attributed else None
+    if of_remiss and remiss is not None and remiss.close(quote):
+        return Misquote(quote, REMISS_ID, R_NOT_VERBATIM_REMISS)
+    return Misquote(quote, source_id, R_NOT_VERBATIM)

@@ -114,6 +114,12 @@ assert case_id is not None  # (st.stop() above ends the script when there is no 
 this_case: str = case_id  # (a str for the callbacks below)
 
 # ----------------------------------------------------------------------------- the official decides
+working, in_line = svc.turns.queue.counts()
+if in_line:  # (a snapshot: the status box shows the place in line while the run waits)
+    st.caption(
+        f"Många skriver utkast just nu ({working} pågår, {in_line} väntar på sin tur). Det du startar ställs "
+        "sist i kön, och du ser din plats medan du väntar."
+    )
 if step is not None:
     render_standpoint_step(step)
     with st.form("decision"):

@@ -49,6 +49,7 @@ st.download_button(
 st.subheader("Inloggning")
 st.write(
     "Utan inloggning har varje webbläsare en egen arbetsyta (länken innehåller `arbetsyta=`). För att "
-    "skydda utkasten när appen nås av andra: sätt `REMISS_APP_PASSWORD` (namn + gemensamt lösenord) eller "
-    "konfigurera OIDC-inloggning i `.streamlit/secrets.toml` (`[auth]`, Streamlits `st.login`)."
+    "skydda utkasten när appen nås av andra: skapa ett konto per användare med `remiss user add NAMN` "
+    "(namn + eget lösenord) eller konfigurera OIDC-inloggning i `.streamlit/secrets.toml` (`[auth]`, "
+    "Streamlits `st.login`)."
 )
