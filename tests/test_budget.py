@@ -3,7 +3,6 @@ deadline per model call with its stated fallback, and the local server's threads
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,10 +128,6 @@ def test_only_the_local_model_gets_the_token_budget() -> None:
     assert PipelineFactory.from_settings(settings, FakeChat(kind="openai")).standpoint_tokens is None
 
 
-def _fake_stat(samples: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    yield from samples
-
-
 @pytest.mark.parametrize(
     ("busy_share", "threads"),
     [(0.0, 2), (0.2, 2), (0.5, 1), (1.0, 1)],
@@ -140,7 +135,7 @@ def _fake_stat(samples: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
 def test_the_local_server_takes_the_cores_that_are_free(
     monkeypatch: pytest.MonkeyPatch, busy_share: float, threads: int
 ) -> None:
-    samples = _fake_stat([(0, 0), (int(1000 * busy_share), 1000)])
+    samples = iter([(0, 0), (int(1000 * busy_share), 1000)])
     monkeypatch.setattr(server, "_cpu_times", lambda: next(samples))
     monkeypatch.setattr(server.os, "sched_getaffinity", lambda _pid: {0, 1})
     monkeypatch.setattr(server.os, "cpu_count", lambda: 2)

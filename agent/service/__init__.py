@@ -5,8 +5,8 @@ started on first use and shared by all browser sessions) and the persistent stat
 pages in `ui/` only render what it returns. Errors the user can act on are `AppError` with a Swedish
 message saying what to do; nothing else should reach the page as a stack trace.
 
-Drafting runs are serialised with a lock: the local model answers one request at a time anyway, and
-the pipeline's searcher is not meant for concurrent use. A second user waits (the page says so).
+Model work waits in a fair queue (agent/service/admission.py) with as many places as the backend
+serves: one for the local model, more for a server. A waiting official is told their place.
 """
 
 from agent.drafting.analysis import STANDPOINTS
