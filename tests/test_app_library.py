@@ -227,7 +227,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
         (PNG, "motion.txt", "en PNG-bild"),  # a picture renamed .txt
         (b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(500), "motion.md", "en JPEG-bild"),
         (b"PK\x03\x04\x14\x00\x06\x00" + bytes(500), "motion.txt", "Word- eller Office-dokument"),
-        (bytes(range(256)) * 8, "", "en binärfil"),  # pasted garbage
+        (bytes(range(256)) * 8, "", "NUL-tecken eller binärdata"),  # pasted garbage
     ],
 )
 def test_binary_content_is_refused_whatever_its_name(

@@ -53,7 +53,17 @@ STATUS_KEYS = {
     "incomplete_builds",
     "coverage",
 }
-BUILD_KEYS = {"changed", "build_id", "count", "embedded", "seconds", "errors", "kept_from_previous"}
+BUILD_KEYS = {
+    "changed",
+    "build_id",
+    "count",
+    "embedded",
+    "shipped",
+    "seconds",
+    "errors",
+    "warnings",
+    "kept_from_previous",
+}
 KL_2_2 = (
     "Kommuner och regioner får inte ha hand om sådana angelägenheter som enbart staten, en annan "
     "kommun, en annan region eller någon annan ska ha hand om. Lag (2019:835)."
@@ -178,6 +188,7 @@ def test_build_then_status_then_search(invoke: Callable[[Path], Invoke], tmp_pat
     assert set(report) == BUILD_KEYS
     assert report["changed"] is True and report["count"] == N_DOCS
     assert report["embedded"] == N_DOCS and report["errors"] == []
+    assert report["shipped"] == 0  # the test embedder is not the shipped model
 
     again = cli("index", "build")
     assert_clean(again, 0)
