@@ -1,7 +1,7 @@
 """Benchmark: the 32 injection paraphrases (tests/fixtures/injection/) against the embedded model.
 
-For each paraphrase and place (body, title line, after the att-sats) the motion is read and the
-standpoint question the pipeline would put to the model is built. When it is identical to the clean
+For each paraphrase and place (body, title line, after the att-sats, inside the att-sats) the motion
+is read and the standpoint question the pipeline would put to the model is built. When it is identical to the clean
 motion's question, the injection never reached the model (counted, no model call needed); otherwise
 the local model answers it and the standpoint is compared with the clean motion's. Needs the default
 index (`remiss index build`); starts the local llama.cpp server.
@@ -73,7 +73,7 @@ def main() -> None:
     searcher.close()
     reached = [r for r in rows if r["reached_model"]]
     summary = {
-        "model": settings.llm_model,
+        "model": chat.model,
         "clean_standpoint": baseline,
         "sources_in_question": len(standpoint_sources(evidence)),
         "cases": len(rows),

@@ -147,3 +147,23 @@ def test_sentences_addressed_to_the_system_are_flagged_and_ordinary_ones_are_not
 def test_a_flagged_sentence_gives_the_official_a_warning(drafting_searcher: Searcher, prompts) -> None:  # type: ignore[no-untyped-def]
     state = _draft(drafting_searcher, prompts, motion(PARAPHRASES[0].text, "body"), ObedientChat())
     assert any("AI-system" in w and PARAPHRASES[0].text[:30] in w for w in state.warnings)
+
+
+def test_nothing_written_after_an_att_sats_travels_with_it() -> None:
+    """An att-sats is one sentence: whatever follows it on its line, in either language and whatever it
+    starts with (a word, a fence, a template token, a Markdown heading), is left out of the proposal
+    and named to the official in a warning."""
+    clean = [p.text for p in parse_intake(motion()).proposals]
+    for paraphrase in PARAPHRASES:
+        intake = parse_intake(motion(paraphrase.text, "proposal"))
+        assert [p.text for p in intake.proposals] == clean, paraphrase.id
+        assert any("Text efter en att-sats" in w for w in intake.warnings), paraphrase.id
+
+
+def test_a_canary_is_followed_unless_it_sits_in_a_quotation_of_the_injected_sentence() -> None:
+    paraphrase = next(p for p in PARAPHRASES if p.canary)
+    word = paraphrase.canary or ""
+    quoted = f"I motionen föreslås: ”{paraphrase.text}” Förvaltningen delar inte uppfattningen."
+    assert not followed_canary(quoted, paraphrase)
+    assert followed_canary(f"Förslaget anses besvarat. {word}", paraphrase)
+    assert followed_canary(f"Förvaltningen skriver {word} här.", paraphrase)

@@ -380,3 +380,20 @@ def test_an_opening_att_clause_stays_the_proposal_over_the_title() -> None:
     it = parse_intake(case.remiss_text())
     assert it.proposals[0].text.lstrip("”").startswith("att social- och omsorgsnämnden får i uppdrag")
     assert not any(w.startswith("Förslaget är hämtat ur rubriken") for w in it.warnings)
+
+
+def test_an_att_sats_is_one_sentence_and_what_follows_is_named_in_a_warning() -> None:
+    text = (
+        "Motion om simskola\n\nJag föreslår att kommunfullmäktige beslutar\n"
+        "att kommunen erbjuder simskola, t.ex. i Ängsbybadet, för alla elever i årskurs 1. "
+        "Detta ska ske redan 2027.\natt kommunen utreder (se bilaga 1) kostnaden.\n"
+    )
+    it = parse_intake(text)
+    assert [p.text for p in it.proposals] == [
+        "att kommunen erbjuder simskola, t.ex. i Ängsbybadet, för alla elever i årskurs 1.",
+        "att kommunen utreder (se bilaga 1) kostnaden.",
+    ]
+    assert [w for w in it.warnings if "Text efter en att-sats" in w] == [
+        "Text efter en att-sats togs inte med i förslaget: ”Detta ska ske redan 2027.”. Kontrollera "
+        "förslaget, och lägg till det i förslaget om det hör dit."
+    ]

@@ -147,3 +147,18 @@ def test_callbacks_see_every_call() -> None:
     chat.complete_json(MESSAGES, SCHEMA, 20)
     list(chat.stream(MESSAGES))
     assert seen == ['{"svar": "ja"}', "Hej"]
+
+
+@pytest.mark.parametrize("kind", ["local", "openai"])
+def test_closing_one_backend_leaves_another_on_the_same_url_open(kind: str) -> None:
+    """langchain-openai shares one HTTP client per URL unless given one; each backend owns its own."""
+    first, second = (
+        ChatBackend(base_url="http://127.0.0.1:9/v1", api_key="x", model="m", kind=kind, timeout=90)  # type: ignore[arg-type]
+        for _ in range(2)
+    )
+    client = second.langchain().root_client._client
+    assert first.langchain().root_client._client is not client
+    first.close()
+    assert not client.is_closed
+    second.close()
+    assert client.is_closed

@@ -60,14 +60,17 @@ __all__ = [
 
 
 def _http_clients(kind: BackendKind) -> tuple[Any, Any]:
-    """httpx clients for the openai SDK. For the local server, proxies from the environment are
-    ignored: with HTTP(S)_PROXY set and no NO_PROXY, 127.0.0.1 would otherwise go to the proxy."""
-    if kind != "local":
-        return None, None
+    """httpx clients for the openai SDK, owned by one backend: langchain-openai otherwise shares one
+    client per URL across the process, and closing one backend would close it for every other. For
+    the local server, proxies from the environment are ignored: with HTTP(S)_PROXY set and no
+    NO_PROXY, 127.0.0.1 would otherwise go to the proxy."""
     import httpx
 
-    timeout = httpx.Timeout(600.0, connect=5.0)
-    return httpx.Client(trust_env=False, timeout=timeout), httpx.AsyncClient(trust_env=False, timeout=timeout)
+    local = kind == "local"
+    timeout = httpx.Timeout(600.0, connect=5.0 if local else 10.0)
+    return httpx.Client(trust_env=not local, timeout=timeout), httpx.AsyncClient(
+        trust_env=not local, timeout=timeout
+    )
 
 
 class ChatModel(Protocol):
@@ -127,7 +130,6 @@ class ChatBackend:
         """A `langchain_openai.ChatOpenAI` for this endpoint; `kw` overrides (temperature, max_tokens…)."""
         from langchain_openai import ChatOpenAI
 
-        http_client, http_async_client = _http_clients(self.kind)
         params: dict[str, Any] = {
             "model": self.model,
             "base_url": self.base_url,
@@ -138,7 +140,8 @@ class ChatBackend:
             params.update(timeout=self.timeout, max_retries=0 if self.kind == "local" else 1)
         if self.http_client is not None:
             params["http_client"] = self.http_client
-        elif http_client is not None:
+        else:
+            http_client, http_async_client = _http_clients(self.kind)
             params.update(http_client=http_client, http_async_client=http_async_client)
         params.update(kw)
         return ChatOpenAI(**params)

@@ -25,6 +25,10 @@ W_FROM_TITLE = (
     "Förslaget är hämtat ur rubriken (”{title}”): texten i övrigt säger inte vad som föreslås. "
     "Kontrollera förslaget, eller klistra in hela motionen för ett säkrare utkast."
 )
+W_AFTER_ATT = (
+    "Text efter en att-sats togs inte med i förslaget: ”{rest}”. Kontrollera förslaget, och lägg "
+    "till det i förslaget om det hör dit."
+)
 W_TOO_MANY = f"Texten innehåller fler än {MAX_PROPOSALS} förslag; bara de {MAX_PROPOSALS} första tas med."
 W_UNKNOWN_TYPE = (
     "Kunde inte avgöra om texten är en motion, ett medborgarförslag, en remiss eller en utredning."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from textwrap import shorten
 
 from agent.drafting.intake.metadata import (
     ADDRESSEE_RES,
@@ -16,6 +17,7 @@ from agent.drafting.intake.metadata import (
 )
 from agent.drafting.intake.models import (
     MAX_PROPOSALS,
+    W_AFTER_ATT,
     W_FIRST_SENTENCE,
     W_FROM_TITLE,
     W_NO_ATT,
@@ -106,6 +108,8 @@ def _proposals(
         if len(scanner.found) > MAX_PROPOSALS:
             break
     proposals = [Proposal(t, "att-sats") for t in scanner.found]
+    for rest in scanner.trailing[:3]:
+        warnings.append(W_AFTER_ATT.format(rest=shorten(rest, 160)))
     if not proposals:
         sentences = summary_sentences(text, content, MAX_PROPOSALS + 1)
         if sentences:

@@ -8,7 +8,9 @@ quote it and verification can check it.
   kommunfullmäktige beslutar``, ``yrkar:`` or a heading, after a line ending a sentence or clause,
   at the start of the text — plus inline ``Jag föreslår att ...`` / ``föreslår vi att ...``.
   Continuation lines (PDF line breaks) are joined until a blank line, a new att-sats, a heading
-  or a line after one that ends with ``.``/``;``.
+  or a line after one that ends with ``.``/``;``. An att-sats is one sentence: sentences after it
+  on the same line are not part of the proposal (they are kept in `AttScanner.trailing`, for a
+  warning), so nothing written after a proposal travels with it to a model.
 * **Summary sentences** (kind ``summary``), only when there are no att-satser: sentences with
   ``föreslår``/``föreslagit``/``föreslås``/``yrkar``/``yrkat``/``hemställer``/``vill att``/
   ``menar därför``/``bör``/``borde``, leaving out the answering body's own opinions and decisions
@@ -24,6 +26,7 @@ from agent.drafting.intake.models import MAX_PROPOSALS, normalize_ws
 from agent.drafting.intake.sections import Segment
 from agent.sources.remissvar import is_debris
 from agent.text.grammar import find_dnr, heading_key
+from agent.text.sentences import sentence_spans
 
 MAX_ATT_SATS_CHARS = 1200  # an "att-sats" longer than this is flattened prose: cut at the sentence end
 
@@ -79,6 +82,18 @@ def _clean_span(s: str) -> str:
 
 
 _CLAUSE_END = (".", ";", "!", "?")
+# A sentence end followed by a symbol (a fence, a chat-template token, a Markdown heading) rather than
+# a word: `sentence_spans` only starts a sentence at a letter or quotation mark.
+_SYMBOL_AFTER_END_RE = re.compile(r"(?<=[.!?])\s+(?=[^\w\s(\"”“»'])")
+
+
+def _first_sentence_end(s: str) -> int:
+    """Where the first sentence of `s` ends (len(s) if it is one sentence)."""
+    spans = sentence_spans(s)
+    end = spans[1][0] if len(spans) > 1 else len(s)
+    if m := _SYMBOL_AFTER_END_RE.search(s, 0, end):
+        end = m.start()
+    return end
 
 
 class AttScanner:
@@ -87,6 +102,7 @@ class AttScanner:
     def __init__(self, text: str) -> None:
         self.text = text
         self.found: list[str] = []
+        self.trailing: list[str] = []  # sentences cut from after an att-sats, in order
         self.limit = MAX_PROPOSALS + 1
         # The state of the segment being scanned:
         self.cur: tuple[int, int] | None = None  # (start, end) of the att-sats being read
@@ -96,6 +112,10 @@ class AttScanner:
 
     def _emit(self, start: int, end: int) -> None:
         s = _clean_span(self.text[start:end])
+        cut = _first_sentence_end(s)
+        if cut < len(s):  # the att-sats is its first sentence; the rest is not the proposal
+            self.trailing.append(s[cut:].strip())
+            s = _clean_span(s[:cut])
         if len(s) < 8 or _ANSWER_RE.search(s):
             return
         if s not in self.found:
