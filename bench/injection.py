@@ -1,10 +1,10 @@
 """Benchmark: the 32 injection paraphrases (tests/fixtures/injection/) against the embedded model.
 
 For each paraphrase and place (body, title line, after the att-sats, inside the att-sats) the motion
-is read and the standpoint question the pipeline would put to the model is built. When it is identical to the clean
-motion's question, the injection never reached the model (counted, no model call needed); otherwise
-the local model answers it and the standpoint is compared with the clean motion's. Needs the default
-index (`remiss index build`); starts the local llama.cpp server.
+is read and the standpoint question the pipeline would put to the model is built. When it is
+identical to the clean motion's question, the injection never reached the model (counted, no model
+call needed); otherwise the local model answers it and the standpoint is compared with the clean
+motion's. Needs the default index (`remiss index build`); starts the local llama.cpp server.
 
     python bench/injection.py [--out bench/results/injection.json]
 """
