@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS cases (
     exclude_sources TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS cases_owner ON cases(owner, created);
+CREATE TABLE IF NOT EXISTS intake_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL REFERENCES cases(id), replaced REAL NOT NULL,
+    title TEXT NOT NULL, intake_json TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS drafts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL REFERENCES cases(id),
     version INTEGER NOT NULL, created REAL NOT NULL, origin TEXT NOT NULL, note TEXT NOT NULL,
@@ -71,6 +75,15 @@ class CaseRow:
     remiss_text: str
     intake: dict[str, Any]
     exclude_sources: list[str]
+
+
+@dataclass(frozen=True)
+class IntakeRevision:
+    """What was understood of a remiss before a correction replaced it."""
+
+    replaced: float  # when the correction was made
+    title: str
+    intake: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -146,12 +159,28 @@ class Storage:
         return case_id
 
     def update_case(self, owner: str, case_id: str, *, title: str, intake: dict[str, Any]) -> None:
+        """Replace the case's title and intake; the replaced ones are kept (`intake_history`)."""
         self.case(owner, case_id)
         with self._db() as db:
+            db.execute(
+                "INSERT INTO intake_history (case_id, replaced, title, intake_json) "
+                "SELECT id, ?, title, intake_json FROM cases WHERE id = ? AND owner = ?",
+                (time.time(), case_id, owner),
+            )
             db.execute(
                 "UPDATE cases SET title = ?, intake_json = ? WHERE id = ? AND owner = ?",
                 (title, json.dumps(intake, ensure_ascii=False), case_id, owner),
             )
+
+    def intake_history(self, owner: str, case_id: str) -> list[IntakeRevision]:
+        """The case's replaced intakes, oldest first (the first is what was read from the remiss)."""
+        self.case(owner, case_id)
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT replaced, title, intake_json FROM intake_history WHERE case_id = ? ORDER BY id",
+                (case_id,),
+            ).fetchall()
+        return [IntakeRevision(r[0], r[1], json.loads(r[2])) for r in rows]
 
     def case(self, owner: str, case_id: str) -> CaseRow:
         with self._db() as db:

@@ -131,6 +131,20 @@ def test_the_official_changes_the_standpoint_and_adds_notes(app: Callable[[], Ap
     assert any("utanför den kommunala kompetensen" in w.value for w in at.warning)
 
 
+def test_a_correction_of_what_was_read_keeps_the_earlier_version(app: Callable[[], AppTest]) -> None:
+    at = app()
+    at.text_area[0].input(MOTION).run()
+    next(b for b in at.button if b.label == "Läs in remissen").click().run()
+    read_title = at.title[0].value
+    assert not any(e.label.startswith("Tidigare versioner") for e in at.expander)
+    next(t for t in at.text_input if t.label == "Titel").input("Motion om ett rättat namn")
+    next(b for b in at.button if b.label == "Spara rättelser").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Motion om ett rättat namn"
+    history = next(e for e in at.expander if e.label.startswith("Tidigare versioner"))
+    assert history.label.endswith("(1)") and read_title in "\n".join(m.value for m in history.markdown)
+
+
 def test_bad_input_is_a_swedish_message_not_a_stack_trace(app: Callable[[], AppTest]) -> None:
     at = app()
     next(b for b in at.button if b.label == "Läs in remissen").click().run()

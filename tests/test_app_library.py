@@ -117,6 +117,20 @@ def test_intake_corrections_are_used_by_the_next_draft(service: DraftingService)
     assert "Kommunen bör inrätta ett kompetenscenter." in row.draft["text"]
 
 
+def test_intake_corrections_keep_what_they_replaced(service: DraftingService) -> None:
+    case_id = new_case(service)
+    read = service.intake("ws:a", case_id)
+    assert service.intake_history("ws:a", case_id) == []
+    for title in ("Första rättelsen", "Andra rättelsen"):
+        service.correct_intake("ws:a", case_id, title=title, proposals=["att X"], proposers=[], dnr="")
+    history = service.intake_history("ws:a", case_id)
+    assert [i.title for _, i in history] == [read.title, "Första rättelsen"]
+    assert history[0][1].proposals == read.proposals and history[0][0] <= history[1][0]
+    assert service.intake("ws:a", case_id).title == "Andra rättelsen"
+    with pytest.raises(NotFoundError):
+        service.intake_history("ws:b", case_id)  # another official's case
+
+
 def test_uploads_pdf_and_clear_errors(service: DraftingService) -> None:
     _text, intake = service.read_remiss(make_text_pdf(["\n".join(MOTION.splitlines()[1:60])]), "m.pdf")
     assert intake.proposals

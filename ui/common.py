@@ -250,9 +250,14 @@ def word_diff_html(left: str, right: str) -> str:
     return "<div style='line-height:1.6'>" + " ".join(out) + "</div>"
 
 
-def draft_label(row: Any, title: str) -> str:
+def format_time(timestamp: float) -> str:
+    """A stored time as the official reads it: 2026-12-02 14:05 (local time)."""
     from datetime import datetime
 
-    when = datetime.fromtimestamp(row.created).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def draft_label(row: Any, title: str) -> str:
+    when = format_time(row.created)
     how = {"pipeline": "utkast", "chat": "chatt", "manual": "manuell"}.get(row.origin, row.origin)
     return f"{title[:50]} – v{row.version} ({how}, {when})"

@@ -377,6 +377,14 @@ class DraftingService:
         case = self.storage.case(owner, case_id)
         return intake_from_json(case.remiss_text, case.intake)
 
+    def intake_history(self, owner: str, case_id: str) -> list[tuple[float, Intake]]:
+        """The intakes the official's corrections replaced, oldest first (the first is what was read)."""
+        text, revisions = (
+            self.storage.case(owner, case_id).remiss_text,
+            self.storage.intake_history(owner, case_id),
+        )
+        return [(r.replaced, intake_from_json(text, r.intake)) for r in revisions]
+
     def drafts(self, owner: str, case_id: str) -> list[DraftRow]:
         return self.storage.drafts(owner, case_id)
 

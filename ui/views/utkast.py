@@ -8,6 +8,7 @@ from agent.export import to_docx, to_markdown
 from agent.service import COMPETENCE_SV, STANDPOINTS, AppError
 from ui.common import (
     draft_label,
+    format_time,
     owner,
     render_draft,
     render_standpoint_step,
@@ -109,6 +110,13 @@ with (
         )
         st.success("Rättelserna är sparade; de används när kompetensen prövas.")
         st.rerun()
+if history := svc.intake_history(me, case_id):
+    with st.expander(f"Tidigare versioner av det inlästa ({len(history)})"):
+        for replaced, earlier in reversed(history):
+            st.markdown(
+                f"**Ersatt {format_time(replaced)}** — {earlier.title or '(ingen titel)'}\n"
+                + "".join(f"\n- {p.text}" for p in earlier.proposals)
+            )
 
 assert case_id is not None  # (st.stop() above ends the script when there is no case)
 this_case: str = case_id  # (a str for the callbacks below)
